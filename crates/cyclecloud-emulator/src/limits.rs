@@ -301,8 +301,9 @@ impl Emulator {
         .into_iter()
         .min()
         .unwrap_or(0);
+        // The specific limits come first so that, on a tie, the message names the one that
+        // binds rather than the bucket's maxCount (which is only derived from them).
         let limits: [(i64, &str); 7] = [
-            (max_count - active.count, "the bucket's maxCount"),
             (arr.max_count - a_used.count, "the nodearray's MaxCount"),
             (
                 floor_div(arr.max_core_count - a_used.cores, v),
@@ -313,11 +314,19 @@ impl Emulator {
                 floor_div(cluster.max_core_count - c_used.cores, v),
                 "the cluster's MaxCoreCount",
             ),
-            (floor_div(quota_core - consumed, vq), "the family quota"),
+            (
+                floor_div(quota_core - consumed, vq),
+                if arr.interruptible {
+                    "the regional spot quota"
+                } else {
+                    "the family quota"
+                },
+            ),
             (
                 floor_div(reg_quota - reg_consumed, vq),
                 "the regional quota",
             ),
+            (max_count - active.count, "the bucket's maxCount"),
         ];
         let (mut available, mut limited_by) = limits
             .iter()
@@ -398,7 +407,7 @@ impl Emulator {
         &self,
         name: &str,
         with_nodes: bool,
-    ) -> Result<Value, crate::error::ApiError> {
+    ) -> Result<Vec<u8>, crate::error::ApiError> {
         let cluster = self.cluster(name)?;
         let usage = Usage::of(self);
         let def = &cluster.def;
@@ -498,18 +507,19 @@ impl Emulator {
         status.insert("maxCount".into(), json!(def.max_count));
         status.insert("maxCoreCount".into(), json!(def.max_core_count));
         status.insert("nodearrays".into(), Value::Array(arrays));
+        let mut body = serde_json::to_vec(&Value::Object(status))
+            .map_err(|e| crate::error::ApiError::internal(e.to_string()))?;
         if with_nodes {
-            let nodes: Vec<Value> = cluster
-                .nodes
-                .values()
-                .filter(|n| {
-                    n.is_active() && n.array.as_ref().is_some_and(|a| def.array(a).is_some())
-                })
-                .map(|n| self.record(def, n))
-                .collect();
-            status.insert("nodes".into(), Value::Array(nodes));
+            // Splice the node records in without building a JSON tree for them.
+            let nodes = cluster.nodes.values().filter(|n| {
+                n.is_active() && n.array.as_ref().is_some_and(|a| def.array(a).is_some())
+            });
+            body.pop();
+            body.extend_from_slice(b",\"nodes\":");
+            body.extend_from_slice(&self.records_json(def, nodes));
+            body.push(b'}');
         }
-        Ok(Value::Object(status))
+        Ok(body)
     }
 }
 

@@ -1,8 +1,11 @@
 //! Node records: what the emulator stores per node and how it renders the CycleCloud record.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::catalog::MachineType;
 use crate::clock::Seconds;
 use crate::definition::ClusterDef;
 
@@ -211,74 +214,163 @@ impl Node {
         cfg
     }
 
-    /// Renders the CycleCloud node record (PascalCase attributes, null where unknown).
-    pub fn record(
-        &self,
-        cluster: &ClusterDef,
-        vcpu_count: i64,
-        memory_gb: f64,
-        infiniband: bool,
-    ) -> Value {
-        let tpl = TemplateView::of(cluster, self);
-        let mut r = Map::new();
-        r.insert("Name".into(), json!(self.name));
-        r.insert("NodeId".into(), json!(self.node_id));
-        r.insert("ClusterName".into(), json!(cluster.name));
-        r.insert("Template".into(), json!(self.template()));
-        r.insert("MachineType".into(), json!(self.machine_type));
-        r.insert("Status".into(), json!(self.status.as_str()));
-        r.insert(
-            "TargetState".into(),
-            self.target.map_or(Value::Null, |t| json!(t.as_str())),
-        );
-        r.insert("State".into(), json!(self.state));
-        r.insert("StatusMessage".into(), json!(self.status_message));
-        r.insert("Hostname".into(), json!(self.hostname));
-        r.insert("PrivateIp".into(), json!(self.private_ip));
-        r.insert("InstanceId".into(), json!(self.instance_id));
-        r.insert(
-            "Instance".into(),
-            json!({"InstanceId": self.instance_id, "PrivateIp": self.private_ip, "Hostname": self.hostname}),
-        );
-        if let Some(t) = &tpl {
-            r.insert("Region".into(), json!(t.region));
-            r.insert("SubnetId".into(), json!(t.subnet_id));
-            r.insert("ShutdownPolicy".into(), json!(t.shutdown_policy));
-            if let Some(size) = t.max_scaleset_size {
-                r.insert("Azure".into(), json!({ "MaxScalesetSize": size }));
+    /// A serializable view of the CycleCloud node record (PascalCase attributes, null where
+    /// unknown). Borrowing avoids building a JSON tree per node when large lists are rendered.
+    pub fn view<'a>(
+        &'a self,
+        cluster: &'a str,
+        tpl: Option<&'a TemplateView<'a>>,
+        machine: Option<&MachineType>,
+    ) -> NodeRecord<'a> {
+        let configuration = match tpl {
+            Some(t) if self.configuration.is_empty() => Cow::Borrowed(t.configuration),
+            _ => Cow::Owned(self.effective_configuration(tpl)),
+        };
+        NodeRecord {
+            name: &self.name,
+            node_id: &self.node_id,
+            cluster_name: cluster,
+            template: self.template(),
+            machine_type: &self.machine_type,
+            status: self.status.as_str(),
+            target_state: self.target.map(Target::as_str),
+            state: self.state.as_deref(),
+            status_message: self.status_message.as_deref(),
+            hostname: self.hostname.as_deref(),
+            private_ip: self.private_ip.as_deref(),
+            instance_id: self.instance_id.as_deref(),
+            instance: InstanceRef {
+                instance_id: self.instance_id.as_deref(),
+                private_ip: self.private_ip.as_deref(),
+                hostname: self.hostname.as_deref(),
+            },
+            region: tpl.map(|t| t.region.as_str()),
+            subnet_id: tpl.map(|t| t.subnet_id.as_str()),
+            shutdown_policy: tpl.map(|t| t.shutdown_policy),
+            azure: tpl.and_then(|t| t.max_scaleset_size).map(|s| AzureRef {
+                max_scaleset_size: s,
+            }),
+            keep_alive: self.keep_alive,
+            fixed: self.fixed,
+            interruptible: tpl.is_some_and(|t| t.interruptible),
+            placement_group_id: self.placement_group.as_deref(),
+            core_count: machine.map_or(0, |m| m.vcpu_count),
+            memory: machine.map_or(0.0, |m| m.memory_gb),
+            infiniband: machine.is_some_and(|m| m.infiniband),
+            request_id: self.request_id.as_deref(),
+            launch_time: self.launch_time.map(|t| t.floor() as i64),
+            extra: Extra {
+                template: tpl.map(|t| t.attributes),
+                node: &self.attributes,
+            },
+            configuration,
+        }
+    }
+}
+
+/// The node record as serialized; see [`Node::view`].
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NodeRecord<'a> {
+    name: &'a str,
+    node_id: &'a str,
+    cluster_name: &'a str,
+    template: &'a str,
+    machine_type: &'a str,
+    status: &'static str,
+    target_state: Option<&'static str>,
+    state: Option<&'a str>,
+    status_message: Option<&'a str>,
+    hostname: Option<&'a str>,
+    private_ip: Option<&'a str>,
+    instance_id: Option<&'a str>,
+    instance: InstanceRef<'a>,
+    region: Option<&'a str>,
+    subnet_id: Option<&'a str>,
+    shutdown_policy: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    azure: Option<AzureRef>,
+    keep_alive: bool,
+    fixed: bool,
+    interruptible: bool,
+    placement_group_id: Option<&'a str>,
+    core_count: i64,
+    memory: f64,
+    infiniband: bool,
+    request_id: Option<&'a str>,
+    launch_time: Option<i64>,
+    #[serde(flatten)]
+    extra: Extra<'a>,
+    configuration: Cow<'a, Map<String, Value>>,
+}
+
+/// Keys of [`NodeRecord`]; template and node attributes never override them.
+const RECORD_KEYS: &[&str] = &[
+    "Name",
+    "NodeId",
+    "ClusterName",
+    "Template",
+    "MachineType",
+    "Status",
+    "TargetState",
+    "State",
+    "StatusMessage",
+    "Hostname",
+    "PrivateIp",
+    "InstanceId",
+    "Instance",
+    "Region",
+    "SubnetId",
+    "ShutdownPolicy",
+    "Azure",
+    "KeepAlive",
+    "Fixed",
+    "Interruptible",
+    "PlacementGroupId",
+    "CoreCount",
+    "Memory",
+    "Infiniband",
+    "RequestId",
+    "LaunchTime",
+    "Configuration",
+];
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceRef<'a> {
+    instance_id: Option<&'a str>,
+    private_ip: Option<&'a str>,
+    hostname: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct AzureRef {
+    #[serde(rename = "MaxScalesetSize")]
+    max_scaleset_size: i64,
+}
+
+/// Template attributes, then the node's own ones (which win), minus the fixed keys.
+#[derive(Debug)]
+struct Extra<'a> {
+    template: Option<&'a Map<String, Value>>,
+    node: &'a Map<String, Value>,
+}
+
+impl Serialize for Extra<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in self.template.into_iter().flatten() {
+            if !RECORD_KEYS.contains(&k.as_str()) && !self.node.contains_key(k) {
+                map.serialize_entry(k, v)?;
             }
         }
-        r.insert("KeepAlive".into(), json!(self.keep_alive));
-        r.insert("Fixed".into(), json!(self.fixed));
-        r.insert(
-            "Interruptible".into(),
-            json!(tpl.as_ref().is_some_and(|t| t.interruptible)),
-        );
-        r.insert("PlacementGroupId".into(), json!(self.placement_group));
-        r.insert("CoreCount".into(), json!(vcpu_count));
-        r.insert("Memory".into(), json!(memory_gb));
-        r.insert("Infiniband".into(), json!(infiniband));
-        r.insert("RequestId".into(), json!(self.request_id));
-        r.insert(
-            "LaunchTime".into(),
-            self.launch_time
-                .map_or(Value::Null, |t| json!(t.floor() as i64)),
-        );
-        if let Some(t) = &tpl {
-            for (k, v) in t.attributes {
-                if !r.contains_key(k) {
-                    r.insert(k.clone(), v.clone());
-                }
+        for (k, v) in self.node {
+            if !RECORD_KEYS.contains(&k.as_str()) {
+                map.serialize_entry(k, v)?;
             }
         }
-        for (k, v) in &self.attributes {
-            r.insert(k.clone(), v.clone());
-        }
-        r.insert(
-            "Configuration".into(),
-            Value::Object(self.effective_configuration(tpl.as_ref())),
-        );
-        Value::Object(r)
+        map.end()
     }
 }
 
@@ -315,6 +407,7 @@ mod tests {
 
     #[test]
     fn deep_merge_merges_objects_and_replaces_scalars() {
+        use serde_json::json;
         let mut a = json!({"slurm": {"role": "x", "p": 1}, "k": 1});
         let b = json!({"slurm": {"role": "y"}, "k": {"n": 2}});
         if let (Value::Object(a), Value::Object(b)) = (&mut a, &b) {

@@ -349,14 +349,39 @@ impl Emulator {
             .map_or(-1.0, |t| (self.clock.now() - t).max(0.0))
     }
 
-    /// Renders a node's record.
+    /// Renders a node's record as a JSON value (for filters and single lookups).
     pub fn record(&self, cluster: &ClusterDef, node: &Node) -> Value {
-        let (v, mem, ib) = self
-            .machine(&node.machine_type)
-            .map_or((0, 0.0, false), |m| {
-                (m.vcpu_count, m.memory_gb, m.infiniband)
-            });
-        node.record(cluster, v, mem, ib)
+        let tpl = TemplateView::of(cluster, node);
+        let view = node.view(
+            &cluster.name,
+            tpl.as_ref(),
+            self.machine(&node.machine_type),
+        );
+        serde_json::to_value(view).unwrap_or(Value::Null)
+    }
+
+    /// Serializes node records straight to bytes, resolving each template once.
+    pub fn records_json<'a>(
+        &self,
+        cluster: &ClusterDef,
+        nodes: impl Iterator<Item = &'a Node>,
+    ) -> Vec<u8> {
+        let mut templates: HashMap<&str, Option<TemplateView<'_>>> = HashMap::new();
+        let mut out = Vec::with_capacity(1024);
+        out.push(b'[');
+        for (i, n) in nodes.enumerate() {
+            let tpl = templates
+                .entry(n.template())
+                .or_insert_with(|| TemplateView::of(cluster, n));
+            let view = n.view(&cluster.name, tpl.as_ref(), self.machine(&n.machine_type));
+            if i > 0 {
+                out.push(b',');
+            }
+            // Serializing a borrowed struct of strings, numbers and JSON values cannot fail.
+            let _ = serde_json::to_writer(&mut out, &view);
+        }
+        out.push(b']');
+        out
     }
 
     // ---- operations -------------------------------------------------------------------
