@@ -152,24 +152,24 @@ fn format_name(fmt: &str, index: i64) -> String {
 }
 
 fn validate_name_format(fmt: &str) -> Result<(), String> {
-    let mut rest = fmt;
-    let mut seen = 0;
-    while let Some(i) = rest.find('%') {
-        let after = &rest[i + 1..];
-        if after.starts_with('d') {
-            seen += 1;
-            rest = &after[1..];
-        } else {
-            return Err(format!(
-                "nameFormat {fmt:?} may only contain the placeholder %d"
-            ));
-        }
-    }
-    if seen > 1 {
-        return Err(format!("nameFormat {fmt:?} contains %d more than once"));
-    }
     if fmt.trim().is_empty() {
         return Err("nameFormat must not be empty".into());
+    }
+    let mut placeholders = 0;
+    let mut rest = fmt;
+    while let Some(i) = rest.find('%') {
+        match rest[i + 1..].strip_prefix('d') {
+            Some(after) => {
+                placeholders += 1;
+                rest = after;
+            }
+            None => {
+                return Err(format!("nameFormat {fmt:?} may only contain the placeholder %d"));
+            }
+        }
+    }
+    if placeholders > 1 {
+        return Err(format!("nameFormat {fmt:?} contains %d more than once"));
     }
     Ok(())
 }
@@ -523,8 +523,11 @@ impl Emulator {
             let Some(mut n) = c.nodes.remove(&seq) else {
                 continue;
             };
-            let policy = crate::node::TemplateView::of(&c.def, &n)
-                .map_or("Terminate".to_string(), |t| t.shutdown_policy.to_string());
+            let tpl = crate::node::TemplateView::of(&c.def, &n);
+            let policy = n
+                .shutdown_policy(tpl.as_ref())
+                .unwrap_or("Terminate")
+                .to_string();
             let error = self.apply(&mut n, action, &policy, now);
             if error.is_none() {
                 touched.push(n.node_id.clone());

@@ -207,6 +207,15 @@ impl Node {
         self.array.is_some() && self.target == Some(Target::Started)
     }
 
+    /// The node's `ShutdownPolicy`: a valid `nodeAttributes` value wins over the template's.
+    pub fn shutdown_policy<'a>(&'a self, tpl: Option<&TemplateView<'a>>) -> Option<&'a str> {
+        self.attributes
+            .get("ShutdownPolicy")
+            .and_then(Value::as_str)
+            .filter(|p| ["Terminate", "Deallocate"].contains(p))
+            .or(tpl.map(|t| t.shutdown_policy))
+    }
+
     /// The effective configuration (template merged with the node's overrides).
     pub fn effective_configuration(&self, tpl: Option<&TemplateView<'_>>) -> Map<String, Value> {
         let mut cfg = tpl.map(|t| t.configuration.clone()).unwrap_or_default();
@@ -246,7 +255,7 @@ impl Node {
             },
             region: tpl.map(|t| t.region.as_str()),
             subnet_id: tpl.map(|t| t.subnet_id.as_str()),
-            shutdown_policy: tpl.map(|t| t.shutdown_policy),
+            shutdown_policy: self.shutdown_policy(tpl),
             azure: tpl.and_then(|t| t.max_scaleset_size).map(|s| AzureRef {
                 max_scaleset_size: s,
             }),

@@ -154,11 +154,14 @@ impl Emulator {
     }
 }
 
+/// (machine type, region, spot) → (cores, core-hours, cost).
+type DetailRows = BTreeMap<(String, String, bool), (i64, f64, Option<f64>)>;
+
 #[derive(Default)]
 struct Acc {
     hours: f64,
     cost: Option<f64>,
-    rows: BTreeMap<(String, String, bool), (i64, f64, Option<f64>)>,
+    rows: DetailRows,
 }
 
 impl Acc {

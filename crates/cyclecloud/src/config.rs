@@ -1,0 +1,436 @@
+//! Connection settings.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::Error;
+
+/// Default for [`Config::timeout`]: 60 seconds, like the Python `cyclecloud` package.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default for [`Config::max_response_size`]: 1 GiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 1 << 30;
+
+/// A password that never shows up in `Debug` or `Display` output.
+///
+/// ```
+/// let p = cyclecloud::Password::new("hunter2");
+/// assert_eq!(format!("{p:?}"), "<redacted>");
+/// assert_eq!(p.expose(), "hunter2");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wrap a password.
+    #[must_use]
+    pub fn new(password: impl Into<String>) -> Self {
+        Password(password.into())
+    }
+
+    /// The password in clear text. Only call this to authenticate.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Display for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<&str> for Password {
+    fn from(s: &str) -> Self {
+        Password::new(s)
+    }
+}
+
+impl From<String> for Password {
+    fn from(s: String) -> Self {
+        Password::new(s)
+    }
+}
+
+/// Where and how to reach a CycleCloud server.
+///
+/// Build one with [`Config::builder`]; [`ConfigBuilder::build`] validates it.
+///
+/// ```
+/// use std::time::Duration;
+/// let config = cyclecloud::Config::builder()
+///     .url("https://cyclecloud.example.com")
+///     .username("admin")
+///     .password("s3cret")
+///     .timeout(Duration::from_secs(30))
+///     .build()?;
+/// assert_eq!(config.username(), "admin");
+/// assert!(!format!("{config:?}").contains("s3cret"));
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    url: String,
+    username: String,
+    password: Password,
+    timeout: Duration,
+    verify_certificates: bool,
+    ca_bundle: Option<PathBuf>,
+    client_version: String,
+    max_response_size: u64,
+}
+
+impl Config {
+    /// A builder with every field at its default (URL, username and password empty).
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Shortcut for a config with the given URL and credentials and every other field at its
+    /// default.
+    ///
+    /// # Errors
+    /// [`Error::Config`] if a field is invalid (see [`Config::validate`]).
+    pub fn new(
+        url: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<Password>,
+    ) -> Result<Self, Error> {
+        Config::builder()
+            .url(url)
+            .username(username)
+            .password(password)
+            .build()
+    }
+
+    /// Base URL of the server, e.g. `https://cyclecloud.example.com:8443`. Request paths
+    /// (`/clusters/…`) are appended to it, so it may carry a path prefix.
+    ///
+    /// Required; there is no default.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// User name for HTTP Basic authentication.
+    ///
+    /// Required; there is no default.
+    #[must_use]
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// Password for HTTP Basic authentication.
+    ///
+    /// Required; there is no default.
+    #[must_use]
+    pub fn password(&self) -> &Password {
+        &self.password
+    }
+
+    /// Timeout for each phase of a request; see [`Session`](crate::Session) for how it maps
+    /// onto connect, send, first byte, per-read and whole-body budgets.
+    ///
+    /// Defaults to 60 seconds.
+    #[must_use]
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Whether the server's TLS certificate is verified. Turning this off accepts any
+    /// certificate; a warning is logged once per session.
+    ///
+    /// Defaults to `true`.
+    #[must_use]
+    pub fn verify_certificates(&self) -> bool {
+        self.verify_certificates
+    }
+
+    /// A PEM file of CA certificates. When set, these are the **only** trusted roots (like
+    /// `verify="/path/ca.pem"` in Python `requests`); when unset the Mozilla root set
+    /// compiled into the crate (`webpki-roots`) is used.
+    ///
+    /// Defaults to `None`.
+    #[must_use]
+    pub fn ca_bundle(&self) -> Option<&Path> {
+        self.ca_bundle.as_deref()
+    }
+
+    /// Value of the `X-Cycle-Client-Version` header sent with every request.
+    ///
+    /// Defaults to `cyclecloud-rs:<crate version>`.
+    #[must_use]
+    pub fn client_version(&self) -> &str {
+        &self.client_version
+    }
+
+    /// Largest response body accepted, in bytes; larger bodies fail with
+    /// [`Error::ResponseTooLarge`]. A `nodes=true` status of a big cluster can be tens of MB.
+    ///
+    /// Defaults to 1 GiB.
+    #[must_use]
+    pub fn max_response_size(&self) -> u64 {
+        self.max_response_size
+    }
+
+    /// Check every field.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first bad field: `url` (empty, not `http://` or
+    /// `https://`, no host, unparsable, or carrying `user:password@`), `username` or
+    /// `password` (empty), `timeout` (zero), `client_version` (not a valid header value),
+    /// `max_response_size` (zero). The CA bundle file is read later, by
+    /// [`Session::new`](crate::Session::new).
+    pub fn validate(&self) -> Result<(), Error> {
+        validate_url(&self.url)?;
+        if self.username.is_empty() {
+            return Err(Error::config("username", "is required"));
+        }
+        if self.password.expose().is_empty() {
+            return Err(Error::config("password", "is required"));
+        }
+        if self.timeout.is_zero() {
+            return Err(Error::config("timeout", "must be greater than zero"));
+        }
+        if self.max_response_size == 0 {
+            return Err(Error::config(
+                "max_response_size",
+                "must be greater than zero",
+            ));
+        }
+        if ureq::http::HeaderValue::from_str(&self.client_version).is_err() {
+            return Err(Error::config(
+                "client_version",
+                "is not a valid header value",
+            ));
+        }
+        if let Some(path) = &self.ca_bundle {
+            if path.as_os_str().is_empty() {
+                return Err(Error::config("ca_bundle", "is an empty path"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validate_url(url: &str) -> Result<(), Error> {
+    if url.is_empty() {
+        return Err(Error::config("url", "is required"));
+    }
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|e| Error::config("url", format!("cannot parse {url:?}: {e}")))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        _ => {
+            return Err(Error::config(
+                "url",
+                format!("{url:?} must start with http:// or https://"),
+            ));
+        }
+    }
+    let Some(authority) = uri.authority() else {
+        return Err(Error::config("url", format!("{url:?} has no host")));
+    };
+    if authority.as_str().contains('@') {
+        // Never echo the URL here: it contains credentials.
+        return Err(Error::config(
+            "url",
+            "must not contain credentials; set username and password instead",
+        ));
+    }
+    if authority.host().is_empty() {
+        return Err(Error::config("url", format!("{url:?} has no host")));
+    }
+    if uri.query().is_some() {
+        return Err(Error::config(
+            "url",
+            format!("{url:?} must not have a query"),
+        ));
+    }
+    Ok(())
+}
+
+/// Builder for [`Config`]; every setter documents its default.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ConfigBuilder {
+    config: Config,
+}
+
+impl Default for ConfigBuilder {
+    fn default() -> Self {
+        ConfigBuilder {
+            config: Config {
+                url: String::new(),
+                username: String::new(),
+                password: Password::default(),
+                timeout: DEFAULT_TIMEOUT,
+                verify_certificates: true,
+                ca_bundle: None,
+                client_version: concat!("cyclecloud-rs:", env!("CARGO_PKG_VERSION")).to_owned(),
+                max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            },
+        }
+    }
+}
+
+impl ConfigBuilder {
+    /// Base URL of the server, e.g. `https://cyclecloud.example.com:8443`.
+    ///
+    /// Required; there is no default.
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.config.url = url.into();
+        self
+    }
+
+    /// User name for HTTP Basic authentication.
+    ///
+    /// Required; there is no default.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.config.username = username.into();
+        self
+    }
+
+    /// Password for HTTP Basic authentication.
+    ///
+    /// Required; there is no default.
+    pub fn password(mut self, password: impl Into<Password>) -> Self {
+        self.config.password = password.into();
+        self
+    }
+
+    /// Per-phase timeout, see [`Config::timeout`].
+    ///
+    /// Defaults to 60 seconds.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// Verify the server certificate, see [`Config::verify_certificates`].
+    ///
+    /// Defaults to `true`.
+    pub fn verify_certificates(mut self, verify: bool) -> Self {
+        self.config.verify_certificates = verify;
+        self
+    }
+
+    /// PEM file of the only trusted CA certificates, see [`Config::ca_bundle`].
+    ///
+    /// Defaults to `None` (the Mozilla root set).
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// Value of the `X-Cycle-Client-Version` header.
+    ///
+    /// Defaults to `cyclecloud-rs:<crate version>`.
+    pub fn client_version(mut self, value: impl Into<String>) -> Self {
+        self.config.client_version = value.into();
+        self
+    }
+
+    /// Largest accepted response body in bytes, see [`Config::max_response_size`].
+    ///
+    /// Defaults to 1 GiB.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.config.max_response_size = bytes;
+        self
+    }
+
+    /// Validate and return the config.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first bad field, see [`Config::validate`].
+    pub fn build(self) -> Result<Config, Error> {
+        self.config.validate()?;
+        Ok(self.config)
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn valid() -> ConfigBuilder {
+        Config::builder()
+            .url("http://127.0.0.1:8080")
+            .username("admin")
+            .password("pw")
+    }
+
+    fn field_of(result: Result<Config, Error>) -> &'static str {
+        match result {
+            Err(Error::Config { field, .. }) => field,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let c = valid().build().unwrap();
+        assert_eq!(c.timeout(), Duration::from_secs(60));
+        assert!(c.verify_certificates());
+        assert_eq!(c.ca_bundle(), None);
+        assert_eq!(
+            c.client_version(),
+            concat!("cyclecloud-rs:", env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(c.max_response_size(), 1 << 30);
+    }
+
+    #[test]
+    fn validate_names_the_bad_field() {
+        assert_eq!(field_of(valid().url("").build()), "url");
+        assert_eq!(field_of(valid().url("ftp://h").build()), "url");
+        assert_eq!(field_of(valid().url("localhost:8080").build()), "url");
+        assert_eq!(field_of(valid().url("http://h/?a=b").build()), "url");
+        assert_eq!(field_of(valid().url("not a url").build()), "url");
+        assert_eq!(field_of(valid().username("").build()), "username");
+        assert_eq!(field_of(valid().password("").build()), "password");
+        assert_eq!(field_of(valid().timeout(Duration::ZERO).build()), "timeout");
+        assert_eq!(
+            field_of(valid().client_version("a\nb").build()),
+            "client_version"
+        );
+        assert_eq!(
+            field_of(valid().max_response_size(0).build()),
+            "max_response_size"
+        );
+        assert_eq!(field_of(valid().ca_bundle("").build()), "ca_bundle");
+    }
+
+    #[test]
+    fn url_with_credentials_is_rejected_without_echoing_them() {
+        let err = valid()
+            .url("https://admin:Zebra-Quokka-9@h")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config { field: "url", .. }));
+        assert!(!err.to_string().contains("Zebra-Quokka-9"));
+        assert!(!format!("{err:?}").contains("Zebra-Quokka-9"));
+    }
+
+    #[test]
+    fn debug_redacts_password() {
+        let c = valid().password("Zebra-Quokka-9").build().unwrap();
+        let text = format!("{c:?} {:?} {}", c.password(), c.password());
+        assert!(!text.contains("Zebra-Quokka-9"), "{text}");
+        assert!(text.contains("<redacted>"));
+    }
+
+    #[test]
+    fn url_may_have_a_path_prefix() {
+        assert!(valid().url("https://h:8443/cyclecloud/").build().is_ok());
+    }
+}
