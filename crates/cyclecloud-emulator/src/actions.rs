@@ -164,7 +164,9 @@ fn validate_name_format(fmt: &str) -> Result<(), String> {
                 rest = after;
             }
             None => {
-                return Err(format!("nameFormat {fmt:?} may only contain the placeholder %d"));
+                return Err(format!(
+                    "nameFormat {fmt:?} may only contain the placeholder %d"
+                ));
             }
         }
     }
@@ -296,16 +298,25 @@ impl Emulator {
                 .name_format
                 .clone()
                 .unwrap_or_else(|| format!("{}-%d", arr.name));
-            let mut index = set
-                .name_offset
-                .unwrap_or(1)
-                .max(if set.name_format.is_some() { 0 } else { 1 });
+            let mut index = Some(
+                set.name_offset
+                    .unwrap_or(1)
+                    .max(if set.name_format.is_some() { 0 } else { 1 }),
+            );
             let mut names = Vec::new();
             {
                 let cl = self.cluster(cluster)?;
                 while (names.len() as i64) < want {
-                    let name = format_name(&fmt, index);
-                    index += 1;
+                    // Checked: a huge nameOffset must not overflow (a panic mid-request).
+                    let Some(i) = index else {
+                        message = Some(format!(
+                            "No free node names are left after index {}",
+                            i64::MAX
+                        ));
+                        break;
+                    };
+                    let name = format_name(&fmt, i);
+                    index = i.checked_add(1);
                     let free = cl.node(&name).is_none() && !taken.contains(&name);
                     if free {
                         taken.insert(name.clone());
@@ -422,7 +433,8 @@ impl Emulator {
                     .find(|(_, valid, _)| *valid)
                     .and_then(|(mt, _, _)| self.machine(&mt))
                     .map_or(1, |m| m.vcpu_count.max(1));
-                (cores - used + first - 1).div_euclid(first)
+                // Saturating: a huge totalCoreCount must not overflow (a panic mid-request).
+                (cores - used).saturating_add(first - 1).div_euclid(first)
             }
             (Some(_), Some(_)) => {
                 return Err(ApiError::conflict(
@@ -584,9 +596,10 @@ impl Emulator {
             Action::Terminate | Action::Remove => {
                 let remove = action == Action::Remove;
                 if n.status == Status::Off && n.target != Some(Target::Started) {
-                    // Already terminated: only remove has something left to do.
-                    if remove {
-                        self.begin_terminate(n, now, true);
+                    // No VM: only remove, or a non-Fixed array node (never started), which
+                    // terminate deletes like any other array node, has something left to do.
+                    if remove || (n.array.is_some() && !n.fixed) {
+                        self.begin_terminate(n, now, remove);
                     }
                     return None;
                 }

@@ -20,6 +20,9 @@ use crate::state::{CapacityFault, PhaseDelays};
 type AppState = Arc<Shared>;
 type ApiResult = Result<Response, ApiError>;
 
+/// The largest single clock advance: ten years keeps every timestamp printable.
+const MAX_ADVANCE: f64 = 10.0 * 366.0 * 86_400.0;
+
 /// Prefix of every control-plane path.
 pub const PREFIX: &str = "/__emulator";
 
@@ -87,9 +90,11 @@ async fn advance(State(s): State<AppState>, RawQuery(q): RawQuery) -> ApiResult 
     let secs: f64 = secs
         .parse()
         .ok()
-        .filter(|x: &f64| x.is_finite() && *x >= 0.0)
+        .filter(|x: &f64| x.is_finite() && (0.0..=MAX_ADVANCE).contains(x))
         .ok_or_else(|| {
-            ApiError::bad_request(format!("seconds={secs:?} is not a non-negative number"))
+            ApiError::bad_request(format!(
+                "seconds={secs:?} is not a number of seconds between 0 and {MAX_ADVANCE} (ten years)"
+            ))
         })?;
     Ok(ok(s.write(|e| {
         e.clock.advance(secs);

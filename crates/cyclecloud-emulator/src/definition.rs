@@ -365,9 +365,12 @@ impl Definition {
                         ));
                     }
                 }
-                if a.max_count < 0 || a.max_core_count < 0 || a.max_scaleset_size < 1 {
+                if a.max_count < 0
+                    || a.max_core_count < 0
+                    || !(1..=1_000_000).contains(&a.max_scaleset_size)
+                {
                     return bad(format!(
-                        "cluster {}, nodearray {}: limits must not be negative and max_scaleset_size must be at least 1",
+                        "cluster {}, nodearray {}: limits must not be negative and max_scaleset_size must be between 1 and 1000000",
                         c.name, a.name
                     ));
                 }

@@ -198,10 +198,15 @@ impl Shared {
         }
     }
 
-    /// Runs a read after applying due lifecycle transitions.
+    /// Runs a read after applying due lifecycle transitions. Transitions are persisted like
+    /// any mutation: a node a client saw come up must look the same after a crash.
     pub fn read<T>(&self, f: impl FnOnce(&Emulator) -> Result<T, ApiError>) -> Result<T, ApiError> {
         let mut e = lock(&self.emu);
-        e.tick();
+        if e.tick()
+            && let Some(path) = &self.state_file
+        {
+            persist::save(path, &e).map_err(ApiError::internal)?;
+        }
         f(&e)
     }
 
@@ -211,12 +216,15 @@ impl Shared {
         f: impl FnOnce(&mut Emulator) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let mut e = lock(&self.emu);
-        e.tick();
-        let out = f(&mut e)?;
-        if let Some(path) = &self.state_file {
+        let ticked = e.tick();
+        let out = f(&mut e);
+        // A refused mutation changes nothing, but the transitions applied before it count.
+        if (out.is_ok() || ticked)
+            && let Some(path) = &self.state_file
+        {
             persist::save(path, &e).map_err(ApiError::internal)?;
         }
-        Ok(out)
+        out
     }
 
     pub(crate) fn add_http_fault(&self, f: HttpFault) {
@@ -297,6 +305,42 @@ async fn wrong_method(req: Request) -> Response {
     .into_response()
 }
 
+/// Largest request body accepted. axum's default (2 MiB) would refuse a create request with
+/// one set per node (as cyclecloud-slurm sends) for ~10 000 nodes.
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Rewrites the plain-text rejections of axum's extractors (invalid UTF-8 in a path, a body
+/// over the limit, …) into CycleCloud error bodies, so every error answer is JSON.
+async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let text = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    ApiError {
+        status,
+        exception: if status.is_client_error() {
+            "com.cyclecomputing.cloud.exceptions.InvalidSpecificationException"
+        } else {
+            "com.cyclecomputing.cloud.exceptions.InternalException"
+        },
+        message: if text.is_empty() {
+            status.canonical_reason().unwrap_or("Error").to_string()
+        } else {
+            text
+        },
+    }
+    .into_response()
+}
+
 /// The whole HTTP service: the REST API, the control plane and authentication.
 pub fn app(shared: Arc<Shared>) -> Router {
     api::routes()
@@ -304,6 +348,8 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(shared.clone(), auth))
+        .layer(middleware::map_response(json_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared)
 }
 

@@ -181,7 +181,7 @@ pub struct Emulator {
     pub capacity_failures: HashMap<String, Seconds>,
     /// Injected capacity failures.
     pub capacity_faults: Vec<CapacityFault>,
-    /// Guest health reports by `cluster/node`.
+    /// Guest health reports by `cluster/NodeId` (not name: a reused name is a new node).
     pub health_reports: HashMap<String, Value>,
     /// Billed VM time.
     pub ledger: Vec<Segment>,
@@ -259,13 +259,16 @@ impl Emulator {
         for def in definition.clusters {
             let mut cluster = Cluster::new(def);
             if let Some(old) = self.clusters.remove(&cluster.def.name) {
-                for n in old.nodes.into_values() {
+                for mut n in old.nodes.into_values() {
                     let keep = match &n.array {
                         Some(a) => cluster.def.array(a).is_some(),
                         None => cluster.def.standalone(&n.name).is_some(),
                     };
                     if keep {
                         cluster.insert(n);
+                    } else {
+                        // A dropped node's VM is gone: it must stop accruing usage.
+                        self.stop_billing(&mut n, now);
                     }
                 }
             }
@@ -554,11 +557,13 @@ impl Emulator {
     }
 
     /// Applies every lifecycle transition that is due at the current emulated time.
-    pub fn tick(&mut self) {
+    /// Returns whether anything changed.
+    pub fn tick(&mut self) -> bool {
         let now = self.clock.now();
         if self.next_due.is_none_or(|d| d > now) {
-            return;
+            return false;
         }
+        let mut changed = false;
         self.next_due = None;
         let names: Vec<String> = self.clusters.keys().cloned().collect();
         for cname in names {
@@ -575,6 +580,7 @@ impl Emulator {
                 let Some(mut node) = cluster.nodes.remove(&seq) else {
                     continue;
                 };
+                changed |= node.phase_end.is_some_and(|end| end <= now);
                 let keep = self.advance(&cluster.def, &mut node, now);
                 if keep {
                     if let Some(end) = node.phase_end {
@@ -587,6 +593,7 @@ impl Emulator {
             }
             self.clusters.insert(cname, cluster);
         }
+        changed
     }
 
     /// Moves one node through every phase that ended by `now`. Returns false when the
@@ -673,17 +680,17 @@ impl Emulator {
         description: Option<String>,
     ) -> Result<(), ApiError> {
         let c = self.cluster(cluster)?;
-        if c.node(node).is_none() {
+        let Some(n) = c.node(node) else {
             return Err(ApiError::not_found(format!(
                 "Node {node} does not exist in cluster {cluster}"
             )));
-        }
+        };
+        let key = format!("{cluster}/{}", n.node_id);
         let Some(category) = category.filter(|c| !c.trim().is_empty()) else {
             return Err(ApiError::bad_request(
                 "The query parameter category is required (e.g. Resource.Hpc.Unhealthy.HpcGenericFailure)",
             ));
         };
-        let key = format!("{cluster}/{node}");
         if self.health_reports.contains_key(&key) {
             return Err(ApiError::conflict(format!(
                 "A health report was already submitted for node {node}"
@@ -701,14 +708,14 @@ impl Emulator {
     /// The health report of a node, or `{}`.
     pub fn health_report(&self, cluster: &str, node: &str) -> Result<Value, ApiError> {
         let c = self.cluster(cluster)?;
-        if c.node(node).is_none() {
+        let Some(n) = c.node(node) else {
             return Err(ApiError::not_found(format!(
                 "Node {node} does not exist in cluster {cluster}"
             )));
-        }
+        };
         Ok(self
             .health_reports
-            .get(&format!("{cluster}/{node}"))
+            .get(&format!("{cluster}/{}", n.node_id))
             .cloned()
             .unwrap_or_else(|| json!({})))
     }

@@ -1,0 +1,475 @@
+//! The control plane under /__emulator/: reset, load, state, clock, delays and faults.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+
+#[test]
+fn reset_drops_nodes_and_operations_and_keeps_the_scheduler() {
+    let h = start();
+    h.c.create_body(
+        "demo",
+        &json!({"requestId": "r", "sets": [{"nodearray": "htc", "count": 3}]}),
+    );
+    h.c.act("demo", "terminate", &["scheduler"]);
+    h.c.post_empty("/clusters/demo/nodes/htc-1/ghr?category=Resource.Hpc.Reset")
+        .expect(202);
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/clusters/demo/usage", "kind": "status", "status": 500}),
+    )
+    .expect(200);
+    h.c.post(
+        "/__emulator/faults/capacity",
+        &json!({"machineType": "Standard_F2s_v2"}),
+    )
+    .expect(200);
+    h.c.post_empty("/__emulator/reset").expect(200);
+    assert_eq!(
+        h.c.get("/__emulator/faults").expect(200),
+        json!({"http": [], "capacity": []})
+    );
+    h.c.get("/clusters/demo/usage").expect(200);
+    assert_eq!(h.c.names("demo"), ["scheduler"]);
+    assert_eq!(h.c.node("demo", "scheduler").unwrap()["Status"], "Ready");
+    assert_eq!(h.c.get("/operations/").expect(200), json!([]));
+    // The request id can be used again.
+    h.c.create_body(
+        "demo",
+        &json!({"requestId": "r", "sets": [{"nodearray": "htc", "count": 1}]}),
+    );
+    assert_eq!(h.c.names("demo"), ["htc-1", "scheduler"]);
+    assert_eq!(h.c.node("demo", "htc-1").unwrap()["Status"], "Ready");
+    assert_eq!(
+        h.c.get("/clusters/demo/nodes/htc-1/ghr").expect(200),
+        json!({})
+    );
+}
+
+const EXTRA: &str = r#"
+[[cluster]]
+name = "extra"
+region = "eastus"
+
+[[cluster.nodearray]]
+name = "w"
+machine_types = ["Standard_F4s_v2"]
+"#;
+
+#[test]
+fn load_adds_a_cluster_that_is_listed_and_usable() {
+    let h = start();
+    h.c.create("demo", "htc", 1);
+    let r =
+        h.c.post_raw("/__emulator/load", EXTRA, Some("application/toml"))
+            .expect(200);
+    assert_eq!(r["loaded"], json!(["extra"]));
+    let clusters = h.c.get("/cloud/api/clusters").expect(200);
+    let mut names: Vec<&str> = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ClusterName"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["demo", "extra"]);
+    h.c.create("extra", "w", 2);
+    assert_eq!(h.c.names("extra"), ["w-1", "w-2"]);
+    assert_eq!(h.c.node("extra", "w-1").unwrap()["Region"], "eastus");
+    // The demo cluster and its nodes are untouched.
+    assert_eq!(h.c.names("demo"), ["htc-1", "scheduler"]);
+}
+
+#[test]
+fn load_of_a_bad_definition_is_400_naming_the_problem_and_changes_nothing() {
+    let h = start();
+    let m =
+        h.c.post_raw(
+            "/__emulator/load",
+            "[[cluster]]\nname = \"bad\"\nmax_cont = 3\n",
+            None,
+        )
+        .expect_error(400);
+    assert!(m.contains("max_cont"), "{m}");
+    let m = h
+        .c
+        .post_raw(
+            "/__emulator/load",
+            "[[cluster]]\nname = \"bad\"\n[[cluster.nodearray]]\nname = \"x\"\nmachine_types = [\"Standard_Nope\"]\n",
+            None,
+        )
+        .expect_error(400);
+    assert!(m.contains("Standard_Nope"), "{m}");
+    h.c.post_raw("/__emulator/load", "this is = = not toml", None)
+        .expect_error(400);
+    assert_eq!(
+        h.c.get("/cloud/api/clusters")
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    h.c.get("/clusters/bad/status").expect_error(404);
+}
+
+#[test]
+fn the_state_dump_contains_the_clusters_and_their_nodes() {
+    let h = start();
+    h.c.create("demo", "htc", 2);
+    let s = h.c.get("/__emulator/state").expect(200);
+    let demo = &s["clusters"]["demo"];
+    assert!(demo.is_object(), "{s}");
+    assert_eq!(demo["nodes"].as_object().unwrap().len(), 3);
+    assert!(s["operations"].is_array());
+}
+
+#[test]
+fn the_clock_can_be_frozen_advanced_and_unfrozen() {
+    let h = start();
+    let t0 = h.c.post_empty("/__emulator/clock/freeze").expect(200);
+    assert_eq!(t0["frozen"], true);
+    std::thread::sleep(Duration::from_millis(30));
+    let t1 = h.c.get("/__emulator/clock").expect(200);
+    assert_eq!(
+        t0["epochSeconds"], t1["epochSeconds"],
+        "a frozen clock stands still"
+    );
+    let t2 =
+        h.c.post_empty("/__emulator/clock/advance?seconds=3600")
+            .expect(200);
+    let delta = t2["epochSeconds"].as_f64().unwrap() - t0["epochSeconds"].as_f64().unwrap();
+    assert!((delta - 3600.0).abs() < 1e-6, "{delta}");
+    assert!(t2["now"].as_str().unwrap().ends_with('Z'));
+    // Operations are stamped with the emulated time.
+    let op = h.c.create("demo", "htc", 1)["operationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        h.c.get(&format!("/operations/{op}")).expect(200)["startTime"],
+        t2["now"]
+    );
+    let t3 = h.c.post_empty("/__emulator/clock/unfreeze").expect(200);
+    assert_eq!(t3["frozen"], false);
+    std::thread::sleep(Duration::from_millis(30));
+    let t4 = h.c.get("/__emulator/clock").expect(200);
+    let moved = t4["epochSeconds"].as_f64().unwrap() - t2["epochSeconds"].as_f64().unwrap();
+    assert!(
+        moved > 0.0 && moved < 60.0,
+        "unfrozen, the clock runs on from where it stood: {moved}"
+    );
+    h.c.post_empty("/__emulator/clock/advance?seconds=-5")
+        .expect_error(400);
+    h.c.post_empty("/__emulator/clock/advance")
+        .expect_error(400);
+}
+
+#[test]
+fn phase_delays_can_be_changed_at_run_time() {
+    let h = start();
+    h.c.freeze();
+    let d =
+        h.c.post(
+            "/__emulator/phase-delays",
+            &json!({"all": 30, "preparing": 5}),
+        )
+        .expect(200);
+    assert_eq!(
+        d,
+        json!({"acquiring": 30.0, "preparing": 5.0, "terminating": 30.0, "stopping": 30.0})
+    );
+    assert_eq!(h.c.get("/__emulator/phase-delays").expect(200), d);
+    h.c.create("demo", "htc", 1);
+    h.c.advance(29);
+    assert_eq!(h.c.node("demo", "htc-1").unwrap()["Status"], "Acquiring");
+    h.c.advance(1);
+    assert_eq!(h.c.node("demo", "htc-1").unwrap()["Status"], "Preparing");
+    h.c.advance(5);
+    assert_eq!(h.c.node("demo", "htc-1").unwrap()["Status"], "Ready");
+    h.c.post("/__emulator/phase-delays", &json!({"all": -1}))
+        .expect_error(400);
+    h.c.post("/__emulator/phase-delays", &json!({"sometimes": 1}))
+        .expect_error(400);
+}
+
+#[test]
+fn a_status_fault_answers_the_given_status_the_given_number_of_times() {
+    let h = start();
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/clusters/demo/status", "kind": "status", "status": 503, "times": 2}),
+    )
+    .expect(200);
+    for _ in 0..2 {
+        h.c.get("/clusters/demo/status").expect_error(503);
+    }
+    h.c.get("/clusters/demo/status").expect(200);
+    // Other paths were never affected.
+    let listed = h.c.get("/__emulator/faults").expect(200);
+    assert_eq!(listed["http"], json!([]));
+}
+
+#[test]
+fn a_status_fault_on_a_mutation_has_no_side_effects() {
+    let h = start();
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/clusters/demo/nodes/create", "kind": "status", "status": 500}),
+    )
+    .expect(200);
+    h.c.post(
+        "/clusters/demo/nodes/create",
+        &json!({"sets": [{"nodearray": "htc", "count": 1}]}),
+    )
+    .expect_error(500);
+    assert_eq!(h.c.names("demo"), ["scheduler"]);
+}
+
+#[test]
+fn a_delay_fault_slows_the_call_down() {
+    let h = start();
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/clusters/demo/status", "kind": "delay", "seconds": 0.5}),
+    )
+    .expect(200);
+    let t = Instant::now();
+    h.c.get("/clusters/demo/status").expect(200);
+    assert!(
+        t.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
+    let t = Instant::now();
+    h.c.get("/clusters/demo/status").expect(200);
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "only once: {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn a_drop_fault_closes_the_connection_without_an_answer_once() {
+    let h = start();
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/clusters/demo/status", "kind": "drop"}),
+    )
+    .expect(200);
+    let fresh = Client::new(h.c.base.clone()); // its own connection pool
+    match fresh.try_get("/clusters/demo/status") {
+        Ok(r) => panic!("expected a transport error, got HTTP {}", r.status()),
+        Err(e) => assert!(
+            !matches!(e, ureq::Error::StatusCode(_) | ureq::Error::Timeout(_)),
+            "{e:?}"
+        ),
+    }
+    fresh.get("/clusters/demo/status").expect(200);
+}
+
+#[test]
+fn a_fault_path_ending_in_a_star_matches_a_prefix() {
+    let h = start();
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/clusters/demo/*", "kind": "status", "status": 502, "times": 3}),
+    )
+    .expect(200);
+    h.c.get("/operations/").expect(200);
+    h.c.get("/clusters/demo/nodes").expect_error(502);
+    h.c.get("/clusters/demo/status").expect_error(502);
+    h.c.get("/clusters/demo/usage").expect_error(502);
+    h.c.get("/clusters/demo/nodes").expect(200);
+}
+
+#[test]
+fn a_fault_with_a_method_only_matches_that_method() {
+    let h = start();
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"method": "POST", "path": "/clusters/demo/nodes/*", "kind": "status", "status": 503}),
+    )
+    .expect(200);
+    h.c.get("/clusters/demo/nodes").expect(200);
+    h.c.post(
+        "/clusters/demo/nodes/create",
+        &json!({"sets": [{"nodearray": "htc", "count": 1}]}),
+    )
+    .expect_error(503);
+    h.c.create("demo", "htc", 1);
+}
+
+#[test]
+fn deleting_faults_clears_them_all() {
+    let h = start();
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/clusters/demo/status", "kind": "status", "status": 503, "times": 100}),
+    )
+    .expect(200);
+    h.c.post(
+        "/__emulator/faults/capacity",
+        &json!({"machineType": "Standard_F2s_v2"}),
+    )
+    .expect(200);
+    let listed = h.c.get("/__emulator/faults").expect(200);
+    assert_eq!(listed["http"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["capacity"].as_array().unwrap().len(), 1);
+    h.c.get("/clusters/demo/status").expect_error(503);
+    h.c.delete("/__emulator/faults").expect(200);
+    h.c.get("/clusters/demo/status").expect(200);
+    h.c.create("demo", "htc", 1);
+    assert_eq!(h.c.node("demo", "htc-1").unwrap()["Status"], "Ready");
+    assert_eq!(
+        h.c.get("/__emulator/faults").expect(200),
+        json!({"http": [], "capacity": []})
+    );
+}
+
+#[test]
+fn invalid_faults_are_400() {
+    let h = start();
+    for f in [
+        json!({"path": "/clusters/demo/status", "kind": "status"}),
+        json!({"path": "/clusters/demo/status", "kind": "status", "status": 200}),
+        json!({"path": "/clusters/demo/status", "kind": "delay"}),
+        json!({"path": "/clusters/demo/status", "kind": "explode"}),
+        json!({"path": "clusters", "kind": "drop"}),
+        json!({"path": "/__emulator/reset", "kind": "drop"}),
+        json!({"path": "/x", "kind": "drop", "times": 0}),
+    ] {
+        h.c.post("/__emulator/faults", &f).expect_error(400);
+    }
+    h.c.post("/__emulator/faults/capacity", &json!({"machineType": " "}))
+        .expect_error(400);
+    assert_eq!(
+        h.c.get("/__emulator/faults").expect(200),
+        json!({"http": [], "capacity": []})
+    );
+}
+
+#[test]
+fn a_capacity_fault_fails_the_node_records_the_failure_and_retry_recovers() {
+    let h = start();
+    h.c.freeze();
+    h.c.post(
+        "/__emulator/faults/capacity",
+        &json!({"machineType": "Standard_F2s_v2", "times": 1}),
+    )
+    .expect(200);
+    assert_eq!(
+        h.c.bucket("demo", "htc", "Standard_F2s_v2")["lastCapacityFailure"],
+        -1.0
+    );
+    h.c.create("demo", "htc", 1);
+    let n = h.c.node("demo", "htc-1").unwrap();
+    assert_eq!(n["Status"], "Failed");
+    assert_eq!(n["TargetState"], "Started");
+    assert!(
+        n["StatusMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("Standard_F2s_v2")),
+        "{n}"
+    );
+    assert!(n["InstanceId"].is_null());
+    h.c.advance(42);
+    let b = h.c.bucket("demo", "htc", "Standard_F2s_v2");
+    assert_eq!(b["lastCapacityFailure"].as_f64(), Some(42.0));
+    // Other sizes are unaffected.
+    assert_eq!(
+        h.c.bucket("demo", "htc", "Standard_F4s_v2")["lastCapacityFailure"],
+        -1.0
+    );
+    let r = h.c.post_empty("/cloud/actions/retry/demo").expect(200);
+    assert_eq!(r["retried"], json!(["htc-1"]));
+    let n = h.c.node("demo", "htc-1").unwrap();
+    assert_eq!(n["Status"], "Ready");
+    assert!(n["StatusMessage"].is_null(), "{n}");
+    assert!(n["PrivateIp"].is_string());
+}
+
+#[test]
+fn a_capacity_fault_limited_to_a_region_spares_other_regions() {
+    let h = start();
+    h.c.post_raw("/__emulator/load", EXTRA, None).expect(200);
+    h.c.post(
+        "/__emulator/faults/capacity",
+        &json!({"machineType": "Standard_F4s_v2", "region": "eastus"}),
+    )
+    .expect(200);
+    h.c.create("demo", "htc", 1);
+    h.c.create_body(
+        "demo",
+        &json!({"sets": [{"nodearray": "htc", "count": 1, "definition": {"machineType": "Standard_F4s_v2"}}]}),
+    );
+    h.c.create("extra", "w", 2);
+    assert_eq!(h.c.node("demo", "htc-2").unwrap()["Status"], "Ready");
+    for n in h.c.nodes("extra") {
+        assert_eq!(n["Status"], "Failed", "{n}");
+    }
+}
+
+const NEW_DEMO: &str = r#"
+[[cluster]]
+name = "demo"
+max_count = 500
+
+[[cluster.nodearray]]
+name = "htc"
+machine_types = ["Standard_F4s_v2"]
+
+[[cluster.node]]
+name = "scheduler"
+machine_type = "Standard_D4s_v3"
+"#;
+
+#[test]
+fn reloading_a_cluster_keeps_nodes_of_remaining_arrays_in_an_invalid_bucket() {
+    let h = start();
+    h.c.create("demo", "htc", 1); // Standard_F2s_v2, no longer listed after the reload
+    h.c.create("demo", "gpu", 1); // its array disappears
+    let id = h.c.node("demo", "htc-1").unwrap()["NodeId"].clone();
+    h.c.post_raw("/__emulator/load", NEW_DEMO, None).expect(200);
+    assert_eq!(h.c.names("demo"), ["htc-1", "scheduler"]);
+    assert_eq!(h.c.node("demo", "htc-1").unwrap()["NodeId"], id);
+    let s = h.c.status("demo", true);
+    let old = bucket_of(&s, "htc", "Standard_F2s_v2");
+    assert_eq!(old["valid"], false);
+    assert_eq!(old["invalidReason"], "DisabledMachineType");
+    assert_eq!(old["activeNodes"], json!(["htc-1"]));
+    assert_eq!(old["availableCount"], 0);
+    assert_eq!(bucket_of(&s, "htc", "Standard_F4s_v2")["valid"], true);
+    let body = h.c.create("demo", "htc", 1);
+    assert_eq!(body["sets"][0]["added"], 1);
+    assert_eq!(
+        h.c.node("demo", "htc-2").unwrap()["MachineType"],
+        "Standard_F4s_v2"
+    );
+}
+
+#[test]
+fn nodes_dropped_by_a_reload_stop_accruing_usage() {
+    let h = start();
+    h.c.freeze();
+    h.c.create("demo", "gpu", 1); // 6 vCPU
+    h.c.advance(3600);
+    h.c.post_raw("/__emulator/load", NEW_DEMO, None).expect(200);
+    h.c.advance(3 * 3600);
+    let u =
+        h.c.get(
+            "/clusters/demo/usage?timeframe=custom&from=2000-01-01&to=2200-01-01&granularity=total",
+        )
+        .expect(200);
+    let gpu = u["usage"][0]["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["node"] == "gpu")
+        .unwrap_or_else(|| panic!("{u}"))
+        .clone();
+    assert!((gpu["hours"].as_f64().unwrap() - 6.0).abs() < 1e-6, "{gpu}");
+}
