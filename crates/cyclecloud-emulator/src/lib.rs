@@ -27,6 +27,7 @@
 
 pub mod actions;
 pub mod catalog;
+pub mod cli;
 pub mod clock;
 pub mod definition;
 pub mod error;
