@@ -275,11 +275,14 @@ fn tls_config(config: &Config) -> Result<TlsConfig, Error> {
         .provider(TlsProvider::Rustls)
         .unversioned_rustls_crypto_provider(provider);
     if !config.verify_certificates() {
-        log::warn!(
-            target: LOG_TARGET,
-            "TLS certificate verification is disabled for {}",
-            config.url()
-        );
+        // Only worth a warning where there is TLS to weaken.
+        if config.url().starts_with("https") {
+            log::warn!(
+                target: LOG_TARGET,
+                "TLS certificate verification is disabled for {}",
+                config.url()
+            );
+        }
         return Ok(builder.disable_verification(true).build());
     }
     let Some(path) = config.ca_bundle() else {

@@ -1,0 +1,317 @@
+//! JSON bytes straight to Python objects, with the cyclic GC paused for large bodies.
+//!
+//! # The builder
+//!
+//! One pass over the bytes with jiter's iterator API ([`jiter::Jiter`]), creating each Python
+//! object as its value is read; there is no intermediate Rust document. Object keys are cached
+//! for the duration of one document (node records repeat the same few dozen keys thousands of
+//! times, so each distinct key becomes one `str` object, shared). It accepts what `json.loads`
+//! accepts: `NaN`, `Infinity` and `-Infinity`; the last of duplicate keys wins; integers of any
+//! size stay exact. Nesting deeper than [`MAX_DEPTH`] is an error rather than a stack overflow.
+//!
+//! jiter's own Python builder (its `python` feature) is not used: it does not compile against
+//! the Python 3.9 stable ABI this module targets (it extracts `&str`, which the limited API
+//! only offers from 3.10 on), and keeping the builder here also decouples PyO3 upgrades from
+//! jiter's.
+//!
+//! # Pausing the GC
+//!
+//! Building millions of containers makes CPython's cyclic garbage collector rescan the growing
+//! graph over and over; for a 47 MB cluster status that is more than half of the decode time.
+//! So for bodies of [`GC_PAUSE_THRESHOLD`] bytes or more the collector is paused while the
+//! objects are built, through the `gc` module (`gc.isenabled()`, `gc.disable()`,
+//! `gc.enable()`; the C API for this needs Python 3.10). A guard restores the previous state on
+//! every path, errors and panics included. The pause is process-wide, as `gc.disable()` is, and
+//! lasts only for the build; the GIL is held throughout, so no other Python code runs meanwhile.
+//! If the collector was already disabled, it is left disabled.
+
+use jiter::{Jiter, JiterError, NumberAny, NumberInt, Peek};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyModule, PyString};
+
+use crate::errors::{Kind, new_error};
+
+/// Bodies at least this large (1 MiB) are decoded with the cyclic GC paused.
+pub const GC_PAUSE_THRESHOLD: usize = 1 << 20;
+
+/// Deepest nesting of arrays and objects accepted (jiter's own limit).
+pub const MAX_DEPTH: u16 = 200;
+
+static GC: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// Pauses the cyclic GC while alive; restores it on drop if it was enabled before.
+struct GcPause<'py> {
+    gc: Bound<'py, PyModule>,
+    restore: bool,
+}
+
+impl<'py> GcPause<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
+        let gc = GC
+            .get_or_try_init(py, || py.import("gc").map(Bound::unbind))?
+            .bind(py)
+            .clone();
+        let enabled = gc.call_method0("isenabled")?.is_truthy()?;
+        if enabled {
+            gc.call_method0("disable")?;
+        }
+        Ok(GcPause {
+            gc,
+            restore: enabled,
+        })
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        if self.restore {
+            // `gc.enable()` cannot fail; if it somehow did, there is nobody to tell.
+            let _ = self.gc.call_method0("enable");
+        }
+    }
+}
+
+/// Number of slots of the key cache (a power of two).
+const KEY_SLOTS: usize = 4096;
+/// Keys longer than this are not cached (they are rarely repeated).
+const MAX_CACHED_KEY: usize = 64;
+
+/// The `str` objects of the keys seen so far in one document, by a hash of their text. A
+/// collision simply replaces the slot.
+struct KeyCache<'py> {
+    slots: Vec<Option<(String, Bound<'py, PyString>)>>,
+}
+
+impl<'py> KeyCache<'py> {
+    fn new() -> Self {
+        KeyCache { slots: Vec::new() }
+    }
+
+    fn get(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
+        if key.is_empty() || key.len() > MAX_CACHED_KEY {
+            return PyString::new(py, key);
+        }
+        if self.slots.is_empty() {
+            self.slots.resize_with(KEY_SLOTS, || None);
+        }
+        // The mask keeps the index below KEY_SLOTS, so the truncation is intended.
+        #[allow(clippy::cast_possible_truncation)]
+        let index = (fnv1a(key.as_bytes()) as usize) & (KEY_SLOTS - 1);
+        let slot = &mut self.slots[index];
+        if let Some((text, object)) = slot
+            && text == key
+        {
+            return object.clone();
+        }
+        let object = PyString::new(py, key);
+        *slot = Some((key.to_owned(), object.clone()));
+        object
+    }
+}
+
+/// 64-bit FNV-1a: fast for the short keys of JSON objects.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// Why a build stopped.
+enum BuildError {
+    /// The bytes are not valid JSON.
+    Json(JiterError),
+    /// Nesting deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// Python failed to create an object (memory).
+    Py(PyErr),
+}
+
+impl From<JiterError> for BuildError {
+    fn from(e: JiterError) -> Self {
+        BuildError::Json(e)
+    }
+}
+
+impl From<PyErr> for BuildError {
+    fn from(e: PyErr) -> Self {
+        BuildError::Py(e)
+    }
+}
+
+struct Builder<'j, 'py> {
+    py: Python<'py>,
+    jiter: Jiter<'j>,
+    keys: KeyCache<'py>,
+    depth: u16,
+}
+
+impl<'py> Builder<'_, 'py> {
+    fn document(&mut self) -> Result<Bound<'py, PyAny>, BuildError> {
+        let peek = self.jiter.peek()?;
+        let value = self.value(peek)?;
+        self.jiter.finish()?;
+        Ok(value)
+    }
+
+    fn value(&mut self, peek: Peek) -> Result<Bound<'py, PyAny>, BuildError> {
+        let py = self.py;
+        match peek {
+            Peek::Null => {
+                self.jiter.known_null()?;
+                Ok(py.None().into_bound(py))
+            }
+            Peek::True | Peek::False => {
+                let b = self.jiter.known_bool(peek)?;
+                Ok(PyBool::new(py, b).to_owned().into_any())
+            }
+            Peek::String => {
+                let s = self.jiter.known_str()?;
+                Ok(PyString::new(py, s).into_any())
+            }
+            Peek::Array => self.nested(Self::array),
+            Peek::Object => self.nested(Self::object),
+            _ => self.number(peek),
+        }
+    }
+
+    fn nested(
+        &mut self,
+        build: fn(&mut Self) -> Result<Bound<'py, PyAny>, BuildError>,
+    ) -> Result<Bound<'py, PyAny>, BuildError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(BuildError::TooDeep);
+        }
+        self.depth += 1;
+        let result = build(self);
+        self.depth -= 1;
+        result
+    }
+
+    fn array(&mut self) -> Result<Bound<'py, PyAny>, BuildError> {
+        let mut items = Vec::new();
+        let mut next = self.jiter.known_array()?;
+        while let Some(peek) = next {
+            items.push(self.value(peek)?);
+            next = self.jiter.array_step()?;
+        }
+        Ok(PyList::new(self.py, items)?.into_any())
+    }
+
+    fn object(&mut self) -> Result<Bound<'py, PyAny>, BuildError> {
+        let py = self.py;
+        let dict = PyDict::new(py);
+        let mut key = match self.jiter.known_object()? {
+            Some(k) => Some(self.keys.get(py, k)),
+            None => None,
+        };
+        while let Some(k) = key {
+            let peek = self.jiter.peek()?;
+            let value = self.value(peek)?;
+            dict.set_item(k, value)?;
+            key = match self.jiter.next_key()? {
+                Some(k) => Some(self.keys.get(py, k)),
+                None => None,
+            };
+        }
+        Ok(dict.into_any())
+    }
+
+    fn number(&mut self, peek: Peek) -> Result<Bound<'py, PyAny>, BuildError> {
+        let py = self.py;
+        Ok(match self.jiter.known_number(peek)? {
+            NumberAny::Int(NumberInt::Int(i)) => PyInt::new(py, i).into_any(),
+            NumberAny::Int(NumberInt::BigInt(big)) => {
+                // Rare: let Python parse the decimal digits, exactly.
+                py.get_type::<PyInt>().call1((big.to_string(),))?
+            }
+            NumberAny::Float(f) => PyFloat::new(py, f).into_any(),
+        })
+    }
+}
+
+/// Decode `data` as one JSON document into Python objects.
+///
+/// `context` names where the bytes came from (e.g. `"response of GET http://…"`) and starts
+/// the error message.
+///
+/// # Errors
+/// `ResponseDecodeError` (a `ValueError`) naming the line and column of the first problem and
+/// quoting the start of the body; `url` is set on it when given. A `MemoryError` if Python
+/// runs out of memory.
+pub fn parse<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    context: &str,
+    url: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let _pause = if data.len() >= GC_PAUSE_THRESHOLD {
+        Some(GcPause::new(py)?)
+    } else {
+        None
+    };
+    let mut builder = Builder {
+        py,
+        jiter: Jiter::new(data).with_allow_inf_nan(),
+        keys: KeyCache::new(),
+        depth: 0,
+    };
+    let problem = match builder.document() {
+        Ok(value) => return Ok(value),
+        Err(BuildError::Py(e)) => return Err(e),
+        Err(BuildError::Json(e)) => e.description(&builder.jiter),
+        Err(BuildError::TooDeep) => format!(
+            "nesting deeper than {MAX_DEPTH} levels at {}",
+            builder.jiter.current_position()
+        ),
+    };
+    let message = format!(
+        "cannot decode {context}: {problem} (body starts with {:?})",
+        excerpt(data)
+    );
+    let fields: Vec<(&str, &str)> = url.map(|u| ("url", u)).into_iter().collect();
+    Err(new_error(py, Kind::Decode, &message, &fields))
+}
+
+/// The first 200 characters of a body, for error messages.
+fn excerpt(data: &[u8]) -> String {
+    const MAX: usize = 200;
+    let head = &data[..data.len().min(MAX * 4)];
+    let text = String::from_utf8_lossy(head);
+    match text.char_indices().nth(MAX) {
+        Some((idx, _)) => format!("{}…", &text[..idx]),
+        None => text.into_owned(),
+    }
+}
+
+/// Decode a JSON document (``bytes``) into Python objects, like ``json.loads`` but faster;
+/// the cyclic GC is paused while large documents are built.
+///
+/// Raises ``ResponseDecodeError`` (a ``ValueError``) if ``data`` is not one JSON document.
+#[pyfunction]
+pub fn decode_json<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    parse(py, data, "JSON document", None)
+}
+
+#[cfg(test)]
+mod test {
+    use super::{excerpt, fnv1a};
+
+    #[test]
+    fn excerpt_is_bounded_and_char_safe() {
+        assert_eq!(excerpt(b"not json"), "not json");
+        let long = "é".repeat(500);
+        let e = excerpt(long.as_bytes());
+        assert_eq!(e.chars().count(), 201);
+        assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn fnv1a_known_values() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}

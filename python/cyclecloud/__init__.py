@@ -1,0 +1,31 @@
+"""A drop-in, Rust-backed replacement for the Azure CycleCloud Python API (``cyclecloud-api``).
+
+The modules existing programs import are all here:
+
+* :mod:`cyclecloud.api.clusters`, :mod:`cyclecloud.api.operations`: one function per REST
+  endpoint, each returning ``(ResponseStatus, model)``;
+* :mod:`cyclecloud.model`: the REST model classes (``ClusterStatus``, ``NodeCreationRequest``,
+  ...), each also in its own ``cyclecloud.model.<Name>Module``;
+* :mod:`cyclecloud.session`: the HTTP session and ``ResponseStatus``;
+* :mod:`cyclecloud.exceptions`: what the calls raise.
+
+HTTP, TLS and JSON decoding run in Rust (``cyclecloud._native``) with the GIL released.
+Importing this package is cheap: submodules and the native extension load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any as _Any
+
+__all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> _Any:
+    # PEP 562: read the version from the extension only when asked, so that `import cyclecloud`
+    # (and the pure-Python model classes) work even before the extension is built.
+    if name == "__version__":
+        from cyclecloud._native import __version__ as version
+
+        globals()["__version__"] = version
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
