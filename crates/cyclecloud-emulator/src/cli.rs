@@ -72,6 +72,33 @@ fn run(args: Args) -> Result<(), String> {
         users,
     };
     let server = EmbeddedServer::start(opts).map_err(|e| e.to_string())?;
+    // Signal handlers go in before the start-up lines are printed, so a supervisor that
+    // sends SIGTERM as soon as it has read them stops the server cleanly.
+    let stop = server.stopper();
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _ctx = signals.enter();
+        let int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+        let term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        (int, term)
+    };
+    std::thread::spawn(move || {
+        signals.block_on(async {
+            #[cfg(unix)]
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+        });
+        stop();
+    });
     #[allow(clippy::print_stdout)]
     {
         use std::io::Write;
@@ -95,30 +122,6 @@ fn run(args: Args) -> Result<(), String> {
         }
         let _ = out.flush();
     }
-    let stop = server.stopper();
-    let signals = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    std::thread::spawn(move || {
-        signals.block_on(async {
-            #[cfg(unix)]
-            {
-                use tokio::signal::unix::{SignalKind, signal};
-                if let Ok(mut term) = signal(SignalKind::terminate()) {
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = term.recv() => {}
-                    }
-                } else {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-            #[cfg(not(unix))]
-            let _ = tokio::signal::ctrl_c().await;
-        });
-        stop();
-    });
     server.wait();
     Ok(())
 }
