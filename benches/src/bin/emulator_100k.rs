@@ -27,7 +27,11 @@ fn vm_hwm_mib(pid: u32) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let nodes: u64 = std::env::args().nth(1).map(|a| a.parse()).transpose()?.unwrap_or(100_000);
+    let nodes: u64 = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(100_000);
     let exe = std::env::current_exe()?
         .parent()
         .map(|d| d.join("cyclecloud-emulator"))
@@ -51,17 +55,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .arg(&defn)
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e} (build it with --release first)", exe.display()))?;
+        .map_err(|e| {
+            format!(
+                "cannot start {}: {e} (build it with --release first)",
+                exe.display()
+            )
+        })?;
     let pid = child.id();
     let mut first = String::new();
     BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut first)?;
-    let url = first.trim().strip_prefix("listening on ").ok_or("unexpected first line")?.to_string();
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or("unexpected first line")?
+        .to_string();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
     let auth = "Basic YWRtaW46cGFzc3dvcmQ="; // admin:password, the emulator's well-known default
-    println!("emulator pid {pid}, idle peak RSS {:.1} MiB", vm_hwm_mib(pid));
+    println!(
+        "emulator pid {pid}, idle peak RSS {:.1} MiB",
+        vm_hwm_mib(pid)
+    );
 
     let t = Instant::now();
     let body = format!(r#"{{"sets":[{{"nodearray":"execute","count":{nodes}}}]}}"#);
@@ -85,7 +101,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("GET nodes", "/clusters/big/nodes"),
     ] {
         let t = Instant::now();
-        let mut resp = agent.get(format!("{url}{path}")).header("Authorization", auth).call()?;
+        let mut resp = agent
+            .get(format!("{url}{path}"))
+            .header("Authorization", auth)
+            .call()?;
         let bytes = resp
             .body_mut()
             .with_config()
