@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 from typing import Callable as _Callable
 from typing import TypeVar as _TypeVar
 from urllib.parse import quote as _quote
 
-__all__ = ["RequestContext", "from_dict", "list_from_dict", "path_value", "query", "require"]
+if _TYPE_CHECKING:  # annotations only
+    from cyclecloud.session import ExpectedResponse, ResponseStatus, Session
+
+__all__ = [
+    "RequestContext",
+    "from_dict",
+    "list_from_dict",
+    "path_value",
+    "query",
+    "require",
+    "send",
+]
 
 _T = _TypeVar("_T")
 
@@ -72,3 +84,22 @@ def list_from_dict(factory: _Callable[[_Any], _T]) -> _Callable[[_Any], list[_T]
         return None if value is None else [factory(item) for item in value]
 
     return convert
+
+
+def send(
+    session: Session,
+    verb: str,
+    path: str,
+    query: dict[str, str],
+    headers: dict[str, str],
+    body: _Any,
+    responses: list[ExpectedResponse],
+) -> tuple[ResponseStatus, _Any]:
+    """Builds the request context for ``path`` (already formatted) and sends through
+    ``session.request``, returning its ``(ResponseStatus, value)`` unchanged."""
+    context = RequestContext()
+    context.verb = verb
+    context.path = path
+    return session.request(
+        context, verb, query=query, headers=headers, body=body, expected_responses=responses
+    )

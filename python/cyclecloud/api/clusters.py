@@ -19,11 +19,14 @@ from collections.abc import Mapping as _Mapping
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from cyclecloud.api._common import RequestContext as _RequestContext
+from cyclecloud.api._common import (  # noqa: F401  (callers build clusters._RequestContext)
+    RequestContext as _RequestContext,
+)
 from cyclecloud.api._common import from_dict as _from_dict
 from cyclecloud.api._common import path_value as _path_value
 from cyclecloud.api._common import query as _build_query
 from cyclecloud.api._common import require as _require
+from cyclecloud.api._common import send as _send
 from cyclecloud.model.ClusterStatusModule import ClusterStatus as _ClusterStatus
 from cyclecloud.model.ClusterUsageModule import ClusterUsage as _ClusterUsage
 from cyclecloud.model.NodeCreationResultModule import NodeCreationResult as _NodeCreationResult
@@ -80,16 +83,14 @@ def get_cluster_status(
     _headers: dict[str, str] = {}
     _body = None
     _responses = [(200, "ClusterStatus", _from_dict(_ClusterStatus.from_dict))]
-    _request_context = _RequestContext()
-    _request_context.verb = "GET"
-    _request_context.path = "/clusters/{cluster}/status".format(**_path_parameters)
-    return session.request(
-        _request_context,
+    return _send(
+        session,
         "GET",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
+        "/clusters/{cluster}/status".format(**_path_parameters),
+        _query,
+        _headers,
+        _body,
+        _responses,
     )
 
 
@@ -117,16 +118,14 @@ def get_nodes(
     _headers: dict[str, str] = {}
     _body = None
     _responses = [(200, "NodeList", _from_dict(_NodeList.from_dict))]
-    _request_context = _RequestContext()
-    _request_context.verb = "GET"
-    _request_context.path = "/clusters/{cluster}/nodes".format(**_path_parameters)
-    return session.request(
-        _request_context,
+    return _send(
+        session,
         "GET",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
+        "/clusters/{cluster}/nodes".format(**_path_parameters),
+        _query,
+        _headers,
+        _body,
+        _responses,
     )
 
 
@@ -151,16 +150,14 @@ def create_nodes(
     _headers: dict[str, str] = {}
     _body = nodes
     _responses = [(202, "NodeCreationResult", _from_dict(_NodeCreationResult.from_dict))]
-    _request_context = _RequestContext()
-    _request_context.verb = "POST"
-    _request_context.path = "/clusters/{cluster}/nodes/create".format(**_path_parameters)
-    return session.request(
-        _request_context,
+    return _send(
+        session,
         "POST",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
+        "/clusters/{cluster}/nodes/create".format(**_path_parameters),
+        _query,
+        _headers,
+        _body,
+        _responses,
     )
 
 
@@ -174,16 +171,14 @@ def _manage_nodes(
     _headers: dict[str, str] = {}
     _body = action
     _responses = [(202, "NodeManagementResult", _from_dict(_NodeManagementResult.from_dict))]
-    _request_context = _RequestContext()
-    _request_context.verb = "POST"
-    _request_context.path = f"/clusters/{{cluster}}/nodes/{verb}".format(**_path_parameters)
-    return session.request(
-        _request_context,
+    return _send(
+        session,
         "POST",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
+        f"/clusters/{{cluster}}/nodes/{verb}".format(**_path_parameters),
+        _query,
+        _headers,
+        _body,
+        _responses,
     )
 
 
@@ -283,16 +278,14 @@ def scale(
     _headers: dict[str, str] = {}
     _body = None
     _responses = [(202, "NodeCreationResult", _from_dict(_NodeCreationResult.from_dict))]
-    _request_context = _RequestContext()
-    _request_context.verb = "POST"
-    _request_context.path = "/clusters/{cluster}/scale/{nodearray}".format(**_path_parameters)
-    return session.request(
-        _request_context,
+    return _send(
+        session,
         "POST",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
+        "/clusters/{cluster}/scale/{nodearray}".format(**_path_parameters),
+        _query,
+        _headers,
+        _body,
+        _responses,
     )
 
 
@@ -330,16 +323,14 @@ def get_cluster_usage(
     _headers: dict[str, str] = {}
     _body = None
     _responses = [(200, "ClusterUsage", _from_dict(_ClusterUsage.from_dict))]
-    _request_context = _RequestContext()
-    _request_context.verb = "GET"
-    _request_context.path = "/clusters/{cluster}/usage".format(**_path_parameters)
-    return session.request(
-        _request_context,
+    return _send(
+        session,
         "GET",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
+        "/clusters/{cluster}/usage".format(**_path_parameters),
+        _query,
+        _headers,
+        _body,
+        _responses,
     )
 
 
@@ -371,16 +362,14 @@ def ghr_node(
     _headers: dict[str, str] = {}
     _body = None
     _responses = [(202, "None", _identity)]
-    _request_context = _RequestContext()
-    _request_context.verb = "POST"
-    _request_context.path = "/clusters/{cluster}/nodes/{node}/ghr".format(**_path_parameters)
-    return session.request(
-        _request_context,
+    return _send(
+        session,
         "POST",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
+        "/clusters/{cluster}/nodes/{node}/ghr".format(**_path_parameters),
+        _query,
+        _headers,
+        _body,
+        _responses,
     )
 
 
@@ -412,14 +401,12 @@ def get_ghr(
     _headers: dict[str, str] = {}
     _body = None
     _responses = [(200, "object", _identity)]
-    _request_context = _RequestContext()
-    _request_context.verb = "GET"
-    _request_context.path = "/clusters/{cluster}/nodes/{node}/ghr".format(**_path_parameters)
-    return session.request(
-        _request_context,
+    return _send(
+        session,
         "GET",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
+        "/clusters/{cluster}/nodes/{node}/ghr".format(**_path_parameters),
+        _query,
+        _headers,
+        _body,
+        _responses,
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 import builtins as _builtins
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from cyclecloud.api._common import RequestContext as _RequestContext
 from cyclecloud.api._common import from_dict as _from_dict
 from cyclecloud.api._common import list_from_dict as _list_from_dict
 from cyclecloud.api._common import path_value as _path_value
 from cyclecloud.api._common import query as _build_query
 from cyclecloud.api._common import require as _require
+from cyclecloud.api._common import send as _send
 from cyclecloud.model.OperationStatusModule import OperationStatus as _OperationStatus
 
 if _TYPE_CHECKING:  # annotations only
@@ -41,17 +41,7 @@ def list(
     _headers: dict[str, str] = {}
     _body = None
     _responses = [(200, "list[OperationStatus]", _list_from_dict(_OperationStatus.from_dict))]
-    _request_context = _RequestContext()
-    _request_context.verb = "GET"
-    _request_context.path = "/operations/"
-    return session.request(
-        _request_context,
-        "GET",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
-    )
+    return _send(session, "GET", "/operations/", _query, _headers, _body, _responses)
 
 
 def get_status(session: Session, id: str) -> tuple[ResponseStatus, _OperationStatus]:
@@ -71,14 +61,12 @@ def get_status(session: Session, id: str) -> tuple[ResponseStatus, _OperationSta
     _headers: dict[str, str] = {}
     _body = None
     _responses = [(200, "OperationStatus", _from_dict(_OperationStatus.from_dict))]
-    _request_context = _RequestContext()
-    _request_context.verb = "GET"
-    _request_context.path = "/operations/{id}".format(**_path_parameters)
-    return session.request(
-        _request_context,
+    return _send(
+        session,
         "GET",
-        query=_query,
-        headers=_headers,
-        body=_body,
-        expected_responses=_responses,
+        "/operations/{id}".format(**_path_parameters),
+        _query,
+        _headers,
+        _body,
+        _responses,
     )
