@@ -341,20 +341,6 @@ impl Emulator {
                 .unwrap_or(true);
             for name in names {
                 let mut node = Node {
-                    seq: 0,
-                    name,
-                    node_id: uuid::Uuid::new_v4().to_string(),
-                    array: Some(arr.name.clone()),
-                    machine_type: machine.name.clone(),
-                    status: Status::Off,
-                    target: None,
-                    state: None,
-                    status_message: None,
-                    phase_end: None,
-                    remove_when_terminated: false,
-                    instance_id: None,
-                    private_ip: None,
-                    hostname: None,
                     keep_alive: attrs
                         .get("KeepAlive")
                         .and_then(Value::as_bool)
@@ -362,7 +348,6 @@ impl Emulator {
                     fixed: attrs.get("Fixed").and_then(Value::as_bool).unwrap_or(false),
                     placement_group: group.clone(),
                     request_id: req.request_id.clone(),
-                    launch_time: None,
                     configuration: attrs
                         .get("Configuration")
                         .and_then(Value::as_object)
@@ -377,7 +362,7 @@ impl Emulator {
                         })
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect(),
-                    billing: None,
+                    ..Node::new(name, Some(arr.name.clone()), machine.name.clone())
                 };
                 if start {
                     self.begin_acquire(&mut node, now);

@@ -197,6 +197,34 @@ impl<'a> TemplateView<'a> {
 }
 
 impl Node {
+    /// A node that has never run: `Off`, no target state, no VM, a fresh NodeId.
+    pub fn new(name: String, array: Option<String>, machine_type: String) -> Node {
+        Node {
+            seq: 0,
+            name,
+            node_id: uuid::Uuid::new_v4().to_string(),
+            array,
+            machine_type,
+            status: Status::Off,
+            target: None,
+            state: None,
+            status_message: None,
+            phase_end: None,
+            remove_when_terminated: false,
+            instance_id: None,
+            private_ip: None,
+            hostname: None,
+            keep_alive: false,
+            fixed: false,
+            placement_group: None,
+            request_id: None,
+            launch_time: None,
+            configuration: Map::new(),
+            attributes: Map::new(),
+            billing: None,
+        }
+    }
+
     /// The template name (`Template`).
     pub fn template(&self) -> &str {
         self.array.as_deref().unwrap_or(&self.name)

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::catalog::{self, MachineType};
 use crate::clock::{Clock, Seconds, iso8601};
@@ -277,31 +277,13 @@ impl Emulator {
                 if cluster.node(&s.name).is_some() {
                     continue;
                 }
+                let machine_type = self
+                    .machine(&s.machine_type)
+                    .map_or(s.machine_type.clone(), |m| m.name.clone());
                 let mut node = Node {
-                    seq: 0,
-                    name: s.name.clone(),
-                    node_id: uuid::Uuid::new_v4().to_string(),
-                    array: None,
-                    machine_type: self
-                        .machine(&s.machine_type)
-                        .map_or(s.machine_type.clone(), |m| m.name.clone()),
-                    status: Status::Off,
-                    target: None,
-                    state: None,
-                    status_message: None,
-                    phase_end: None,
-                    remove_when_terminated: false,
-                    instance_id: None,
-                    private_ip: None,
-                    hostname: None,
                     keep_alive: s.keep_alive,
                     fixed: true,
-                    placement_group: None,
-                    request_id: None,
-                    launch_time: None,
-                    configuration: Map::new(),
-                    attributes: Map::new(),
-                    billing: None,
+                    ..Node::new(s.name.clone(), None, machine_type)
                 };
                 if s.started {
                     node.target = Some(Target::Started);
