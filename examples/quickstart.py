@@ -29,7 +29,7 @@ from cyclecloud.api import clusters
 from cyclecloud.client import Client, Cluster
 from cyclecloud.config import load_config
 from cyclecloud.exceptions import CycleCloudError
-from cyclecloud.model import ClusterStatus, NodeManagementRequest
+from cyclecloud.model import ClusterStatus, NodeCreationResult, NodeManagementRequest
 
 EMULATOR_NODES = 4
 EMULATOR_CORES = 8
@@ -132,10 +132,26 @@ def list_clusters(client: Client) -> list[str]:
     return names
 
 
+def wait_until_ready(
+    cluster: Cluster, result: NodeCreationResult, args: argparse.Namespace
+) -> list[str]:
+    """Report what a scale call added, show the nodes booting, and return their names."""
+    added = sum(s.added or 0 for s in result.sets or [])
+    say(f"  operation {result.operation_id}: {added} node(s) added")
+    nodes = cluster.wait(
+        result,
+        until="Ready",
+        timeout=args.timeout,
+        poll_interval=args.poll_interval,
+        progress=sys.stdout,
+    )
+    print_nodes(nodes)
+    return [n["Name"] for n in nodes]
+
+
 def scale_and_clean_up(cluster: Cluster, args: argparse.Namespace) -> None:
     """Scale by nodes, then by cores, wait for the new nodes, terminate them."""
     created: list[str] = []
-    progress = sys.stdout
     try:
         nodes_now, cores_now = array_usage(cluster.get_status(), args.array)
         if args.nodes:
@@ -143,17 +159,7 @@ def scale_and_clean_up(cluster: Cluster, args: argparse.Namespace) -> None:
             heading(f"Scale {args.array} by nodes: {nodes_now} -> {total} nodes")
             say(f'  cluster.scale_by_nodes("{args.array}", {total})')
             result = cluster.scale_by_nodes(args.array, total)
-            added = sum(s.added or 0 for s in result.sets or [])
-            say(f"  operation {result.operation_id}: {added} node(s) added")
-            nodes = cluster.wait(
-                result,
-                until="Ready",
-                timeout=args.timeout,
-                poll_interval=args.poll_interval,
-                progress=progress,
-            )
-            created += [n["Name"] for n in nodes]
-            print_nodes(nodes)
+            created += wait_until_ready(cluster, result, args)
 
             # Scaling to a total the array already has does nothing.
             again = cluster.scale_by_nodes(args.array, total)
@@ -166,17 +172,7 @@ def scale_and_clean_up(cluster: Cluster, args: argparse.Namespace) -> None:
             heading(f"Scale {args.array} by cores: {cores_now} -> {total} cores")
             say(f'  cluster.scale_by_cores("{args.array}", {total})')
             result = cluster.scale_by_cores(args.array, total)
-            added = sum(s.added or 0 for s in result.sets or [])
-            say(f"  operation {result.operation_id}: {added} node(s) added")
-            nodes = cluster.wait(
-                result,
-                until="Ready",
-                timeout=args.timeout,
-                poll_interval=args.poll_interval,
-                progress=progress,
-            )
-            created += [n["Name"] for n in nodes]
-            print_nodes(nodes)
+            created += wait_until_ready(cluster, result, args)
 
         heading(f"Status of {cluster.name} after scaling")
         print_status(cluster.name, cluster.get_status())
@@ -195,7 +191,7 @@ def scale_and_clean_up(cluster: Cluster, args: argparse.Namespace) -> None:
                 until="Terminated",
                 timeout=args.timeout,
                 poll_interval=args.poll_interval,
-                progress=progress,
+                progress=sys.stdout,
             )
             say(f"  all {len(created)} node(s) terminated and removed")
 
