@@ -2,12 +2,16 @@
 
 The modules existing programs import are all here:
 
+* :mod:`cyclecloud.client`: ``Client`` (from a dict, keywords or ``~/.cycle/config.ini``),
+  ``Client.clusters`` keyed by name, ``Cluster`` and ``Record``;
 * :mod:`cyclecloud.api.clusters`, :mod:`cyclecloud.api.operations`: one function per REST
   endpoint, each returning ``(ResponseStatus, model)``;
 * :mod:`cyclecloud.model`: the REST model classes (``ClusterStatus``, ``NodeCreationRequest``,
   ...), each also in its own ``cyclecloud.model.<Name>Module``;
 * :mod:`cyclecloud.session`: the HTTP session and ``ResponseStatus``;
-* :mod:`cyclecloud.exceptions`: what the calls raise.
+* :mod:`cyclecloud.exceptions`: what the calls raise;
+* :mod:`cyclecloud.config`: reading the CycleCloud CLI's config file;
+* :mod:`cyclecloud.testing`: the bundled CycleCloud emulator, in-process, and its pytest plugin.
 
 HTTP, TLS and JSON decoding run in Rust (``cyclecloud._native``) with the GIL released.
 Importing this package is cheap: submodules and the native extension load on first use.
