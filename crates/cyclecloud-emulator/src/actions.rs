@@ -567,7 +567,8 @@ impl Emulator {
                     self.begin_acquire(n, now);
                     None
                 }
-                Status::Failed if n.target != Some(Target::Started) => {
+                // Starting a failed node tries to acquire a VM again, as retry does.
+                Status::Failed => {
                     self.begin_acquire(n, now);
                     None
                 }

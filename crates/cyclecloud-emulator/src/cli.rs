@@ -8,6 +8,9 @@ use std::time::Duration;
 use crate::{Definition, EmbeddedServer, Options};
 use clap::Parser;
 
+/// The longest phase delay accepted: a day is already far beyond any real phase.
+const MAX_PHASE_DELAY_SECS: u64 = 86_400;
+
 /// A local Azure CycleCloud 8 REST server for development and tests.
 #[derive(Debug, Parser)]
 #[command(name = "cyclecloud-emulator", version)]
@@ -56,6 +59,14 @@ fn run(args: Args) -> Result<(), String> {
             _ => return Err("--user takes NAME:PASSWORD with both parts non-empty".to_string()),
         }
     }
+    let Ok(phase_delay) = Duration::try_from_secs_f64(args.phase_delay) else {
+        return Err("--phase-delay must be a non-negative number of seconds".to_string());
+    };
+    if phase_delay > Duration::from_secs(MAX_PHASE_DELAY_SECS) {
+        return Err(format!(
+            "--phase-delay must be at most {MAX_PHASE_DELAY_SECS} seconds (one day)"
+        ));
+    }
     if !(args.phase_delay.is_finite() && args.phase_delay >= 0.0) {
         return Err("--phase-delay must be a non-negative number of seconds".to_string());
     }
@@ -68,7 +79,7 @@ fn run(args: Args) -> Result<(), String> {
         ca_path: args.ca_file.clone(),
         definition,
         state_file: args.state.clone(),
-        phase_delay: Duration::from_secs_f64(args.phase_delay),
+        phase_delay,
         users,
     };
     let server = EmbeddedServer::start(opts).map_err(|e| e.to_string())?;

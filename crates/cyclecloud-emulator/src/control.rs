@@ -169,6 +169,11 @@ async fn add_capacity_fault(State(s): State<AppState>, body: Bytes) -> ApiResult
     if f.machine_type.trim().is_empty() {
         return Err(ApiError::bad_request("machineType is required"));
     }
+    if f.times == Some(0) {
+        return Err(ApiError::bad_request(
+            "times must be at least 1 (leave it out for a failure that lasts until cleared)",
+        ));
+    }
     s.write(|e| {
         e.capacity_faults.push(f.clone());
         Ok(())

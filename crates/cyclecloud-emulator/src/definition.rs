@@ -1,5 +1,5 @@
 //! Cluster definitions: the TOML file format that describes clusters, node arrays, standalone
-//! nodes, quotas and custom machine types (documented in `docs/cluster-definitions.md`).
+//! nodes, quotas and custom machine types (documented in `docs/emulator.md`).
 //!
 //! Parsing is strict: an unknown key, an unknown machine type or a duplicate name is an error
 //! that names the place, so a typo never silently changes the emulated limits.
@@ -111,6 +111,23 @@ pub struct FamilyQuota {
     /// vCPUs of the family in use outside the emulated clusters. Defaults to 0.
     #[serde(default)]
     pub consumed: i64,
+}
+
+/// The largest count, core count or quota a definition may give: large enough for any real
+/// subscription, small enough that no product or sum of them can overflow.
+pub const MAX_LIMIT: i64 = 1_000_000_000;
+
+/// The most vCPUs, physical cores or GPUs a custom machine type may have.
+pub const MAX_VCPUS: i64 = 100_000;
+
+fn in_range(what: &str, key: &str, value: i64, min: i64, max: i64) -> Result<(), DefinitionError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(DefinitionError::Invalid(format!(
+            "{what}: {key} = {value} is out of range (it must be between {min} and {max})"
+        )))
+    }
 }
 
 fn big_quota() -> i64 {
@@ -327,6 +344,58 @@ impl Definition {
                     m.name
                 ));
             }
+            let what = format!("machine type {}", m.name);
+            in_range(&what, "vcpu_count", m.vcpu_count, 1, MAX_VCPUS)?;
+            in_range(
+                &what,
+                "vcpu_quota_count",
+                m.vcpu_quota_count.unwrap_or(1),
+                1,
+                MAX_VCPUS,
+            )?;
+            in_range(&what, "pcpu_count", m.pcpu_count.unwrap_or(1), 1, MAX_VCPUS)?;
+            in_range(&what, "gpu_count", m.gpu_count, 0, MAX_VCPUS)?;
+            let prices = [Some(m.memory_gb), m.hourly_price];
+            if prices.iter().flatten().any(|x| !x.is_finite() || *x < 0.0) {
+                return bad(format!(
+                    "{what}: memory_gb and hourly_price must be non-negative numbers"
+                ));
+            }
+        }
+        for (region, q) in &self.quotas {
+            let what = format!("quotas.{region}");
+            in_range(&what, "regional_cores", q.regional_cores, 0, MAX_LIMIT)?;
+            in_range(
+                &what,
+                "regional_consumed",
+                q.regional_consumed,
+                0,
+                MAX_LIMIT,
+            )?;
+            in_range(&what, "spot_cores", q.spot_cores, 0, MAX_LIMIT)?;
+            in_range(&what, "spot_consumed", q.spot_consumed, 0, MAX_LIMIT)?;
+            for (family, f) in &q.families {
+                let what = format!("quotas.{region}.families.{family}");
+                in_range(&what, "cores", f.cores, 0, MAX_LIMIT)?;
+                in_range(&what, "consumed", f.consumed, 0, MAX_LIMIT)?;
+            }
+        }
+        for c in &self.clusters {
+            let what = format!("cluster {}", c.name);
+            in_range(&what, "max_count", c.max_count, 0, MAX_LIMIT)?;
+            in_range(&what, "max_core_count", c.max_core_count, 0, MAX_LIMIT)?;
+            for a in &c.nodearrays {
+                let what = format!("cluster {}, nodearray {}", c.name, a.name);
+                in_range(&what, "max_count", a.max_count, 0, MAX_LIMIT)?;
+                in_range(&what, "max_core_count", a.max_core_count, 0, MAX_LIMIT)?;
+                in_range(&what, "priority", a.priority, 0, MAX_LIMIT)?;
+                let t = a.throttle_capacity_seconds.unwrap_or(0.0);
+                if !t.is_finite() || t < 0.0 {
+                    return bad(format!(
+                        "{what}: throttle_capacity_seconds must be a non-negative number"
+                    ));
+                }
+            }
         }
         let known = |name: &str| {
             custom.contains_key(&name.to_ascii_lowercase())
@@ -431,6 +500,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("Standard_Nope"), "{err}");
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_rejected_with_their_place() {
+        let err = Definition::parse(
+            "[quotas.westus]\nregional_cores = 9223372036854775807\nregional_consumed = -1\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid cluster definition: quotas.westus: regional_cores = 9223372036854775807 is out of range (it must be between 0 and 1000000000)"
+        );
+        let err = Definition::parse("[[cluster]]\nname = \"a\"\nmax_count = -5\n").unwrap_err();
+        assert!(
+            err.to_string().contains("cluster a: max_count = -5"),
+            "{err}"
+        );
     }
 
     #[test]

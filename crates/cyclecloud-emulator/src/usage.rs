@@ -25,6 +25,8 @@ pub struct UsageQuery {
 }
 
 const DAY: Seconds = 86_400.0;
+/// The most intervals one report holds (a year of hourly intervals fits).
+const MAX_INTERVALS: usize = 10_000;
 const HOUR: Seconds = 3_600.0;
 
 fn month_start(y: i64, m: u32) -> Seconds {
@@ -94,9 +96,16 @@ impl Emulator {
             None => intervals.push((from, to)),
             Some(s) => {
                 // `from` rounds down and `to` rounds up to the granularity.
-                let mut t = (from / s).floor() * s;
+                let first = (from / s).floor() * s;
                 let end = (to / s).ceil() * s;
-                while t < end && intervals.len() < 10_000 {
+                let count = ((end - first) / s).round();
+                if count > MAX_INTERVALS as f64 {
+                    return Err(ApiError::bad_request(format!(
+                        "the range holds {count} intervals at this granularity; at most {MAX_INTERVALS} are served (choose a coarser granularity or a shorter range)"
+                    )));
+                }
+                let mut t = first;
+                while t < end {
                     intervals.push((t, t + s));
                     t += s;
                 }

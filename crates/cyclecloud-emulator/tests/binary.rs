@@ -148,6 +148,20 @@ fn a_bad_clusters_file_exits_non_zero_naming_the_file_and_the_problem() {
 }
 
 #[test]
+fn phase_delays_that_are_not_a_sane_duration_are_refused_without_a_panic() {
+    for bad in ["1e300", "-1", "NaN", "100000"] {
+        let out = Command::new(BIN)
+            .args(["--port", "0", &format!("--phase-delay={bad}")])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--phase-delay {bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--phase-delay must be"), "{bad}: {err}");
+        assert!(!err.contains("panicked"), "{bad}: {err}");
+    }
+}
+
+#[test]
 fn a_clusters_file_replaces_the_demo_cluster() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("clusters.toml");

@@ -346,6 +346,14 @@ fn invalid_faults_are_400() {
     }
     h.c.post("/__emulator/faults/capacity", &json!({"machineType": " "}))
         .expect_error(400);
+    // A capacity fault that would never fire is refused, not stored.
+    let msg =
+        h.c.post(
+            "/__emulator/faults/capacity",
+            &json!({"machineType": "Standard_F2s_v2", "times": 0}),
+        )
+        .expect_error(400);
+    assert!(msg.contains("times must be at least 1"), "{msg}");
     assert_eq!(
         h.c.get("/__emulator/faults").expect(200),
         json!({"http": [], "capacity": []})
@@ -472,4 +480,21 @@ fn nodes_dropped_by_a_reload_stop_accruing_usage() {
         .unwrap_or_else(|| panic!("{u}"))
         .clone();
     assert!((gpu["hours"].as_f64().unwrap() - 6.0).abs() < 1e-6, "{gpu}");
+}
+
+#[test]
+fn starting_a_failed_node_acquires_a_vm_again() {
+    let h = start();
+    h.c.post(
+        "/__emulator/faults/capacity",
+        &json!({"machineType": "Standard_F2s_v2", "times": 1}),
+    )
+    .expect(200);
+    h.c.create("demo", "htc", 1);
+    assert_eq!(h.c.node("demo", "htc-1").unwrap()["Status"], "Failed");
+    let r = h.c.act("demo", "start", &["htc-1"]);
+    assert_eq!(outcome(&r, "htc-1")["status"], "OK");
+    let n = h.c.node("demo", "htc-1").unwrap();
+    assert_eq!(n["Status"], "Ready", "{n}");
+    assert!(n["StatusMessage"].is_null(), "{n}");
 }

@@ -385,6 +385,22 @@ fn usage_with_a_bad_granularity_is_400() {
 }
 
 #[test]
+fn usage_over_too_many_intervals_is_400_not_a_truncated_report() {
+    let h = start();
+    let m = h
+        .c
+        .get("/clusters/demo/usage?timeframe=custom&from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=hourly")
+        .expect_error(400);
+    assert!(m.contains("at most 10000"), "{m}");
+    // The same range in one total interval is fine.
+    let r = h
+        .c
+        .get("/clusters/demo/usage?timeframe=custom&from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&granularity=total")
+        .expect(200);
+    assert_eq!(r["usage"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
 fn health_report_is_accepted_once_and_read_back() {
     let h = start();
     h.c.create("demo", "htc", 1);

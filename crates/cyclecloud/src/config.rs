@@ -225,6 +225,16 @@ fn validate_url(url: &str) -> Result<(), Error> {
     if url.is_empty() {
         return Err(Error::config("url", "is required"));
     }
+    // Checked on the raw text first, before any message could echo the URL: an `@` before
+    // the path means `user:password@host`, and the password must never reach an error.
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(Error::config(
+            "url",
+            "must not contain credentials; set username and password instead",
+        ));
+    }
     let uri: ureq::http::Uri = url
         .parse()
         .map_err(|e| Error::config("url", format!("cannot parse {url:?}: {e}")))?;
@@ -240,13 +250,6 @@ fn validate_url(url: &str) -> Result<(), Error> {
     let Some(authority) = uri.authority() else {
         return Err(Error::config("url", format!("{url:?} has no host")));
     };
-    if authority.as_str().contains('@') {
-        // Never echo the URL here: it contains credentials.
-        return Err(Error::config(
-            "url",
-            "must not contain credentials; set username and password instead",
-        ));
-    }
     if authority.host().is_empty() {
         return Err(Error::config("url", format!("{url:?} has no host")));
     }
@@ -412,13 +415,19 @@ mod test {
 
     #[test]
     fn url_with_credentials_is_rejected_without_echoing_them() {
-        let err = valid()
-            .url("https://admin:Zebra-Quokka-9@h")
-            .build()
-            .unwrap_err();
-        assert!(matches!(err, Error::Config { field: "url", .. }));
-        assert!(!err.to_string().contains("Zebra-Quokka-9"));
-        assert!(!format!("{err:?}").contains("Zebra-Quokka-9"));
+        // Also when the URL is wrong in other ways that would otherwise be reported first.
+        for url in [
+            "https://admin:Zebra-Quokka-9@h",
+            "ftp://admin:Zebra-Quokka-9@h",
+            "http://admin:Zebra-Quokka-9@h x",
+            "http://[admin:Zebra-Quokka-9@host",
+            "admin:Zebra-Quokka-9@host",
+        ] {
+            let err = valid().url(url).build().unwrap_err();
+            assert!(matches!(err, Error::Config { field: "url", .. }), "{url}");
+            assert!(!err.to_string().contains("Zebra-Quokka-9"), "{url}: {err}");
+            assert!(!format!("{err:?}").contains("Zebra-Quokka-9"), "{url}");
+        }
     }
 
     #[test]
