@@ -264,6 +264,17 @@ def _tls_settings(config: _Mapping[str, _Any]) -> tuple[bool, str | None]:
     return verify, (ca_bundle or None) if verify else None
 
 
+# Characters left as they are when a path is percent-encoded: the reserved set and `%`, so an
+# already-encoded path stays as it is. This is what `requests` does (`requote_uri`), and callers
+# format raw cluster names into paths ("/cloud/actions/retry/{cluster}") relying on it.
+_PATH_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def _requote_path(path: str) -> str:
+    """Percent-encodes what may not appear in a URL path (spaces, quotes, non-ASCII, ...)."""
+    return _quote(path, safe=_PATH_SAFE)
+
+
 def _query_value(value: _Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -505,10 +516,10 @@ class Session:
         )
 
     def _split(self, url: str) -> tuple[str, _Pairs]:
-        """Path relative to the server URL, and the query pairs of ``url``."""
+        """Path relative to the server URL (percent-encoded), and the query pairs of ``url``."""
         path, _, query = url.partition("?")
         pairs = _parse_qsl(query, keep_blank_values=True) if query else []
-        return self._relative(path), pairs
+        return _requote_path(self._relative(path)), pairs
 
     def _relative(self, path: str) -> str:
         if "://" not in path:

@@ -338,14 +338,6 @@ def test_import_cluster_endpoint_with_a_form_body(demo_client: Client) -> None:
     assert [a.name for a in cluster.get_status().nodearrays] == ["execute"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Session._request rejects a URL path holding a character that must be "
-        "percent-encoded (here a space) with ValueError('invalid uri character'); requests, "
-        "under the real package, percent-encodes it"
-    ),
-)
 def test_cleanup_helpers_with_a_cluster_name_holding_a_space(
     cyclecloud_emulator: Emulator,
 ) -> None:

@@ -1234,14 +1234,6 @@ def test_a_cluster_name_with_a_space_through_the_api_functions(
         b.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Session.request rejects a request_context.path holding a character that must be "
-        "percent-encoded (here a space) with ValueError('invalid uri character'); requests, "
-        "under the real package, percent-encodes it"
-    ),
-)
 def test_retry_failed_nodes_for_a_cluster_name_with_a_space(
     cyclecloud_emulator: Emulator,
 ) -> None:
@@ -1313,15 +1305,6 @@ class ClusterBinding:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the package ships py.typed, so mypy checks consumers against its annotations; "
-        "scalelib's `setup.py test` runs mypy (ignore_missing_imports, follow_imports=silent, "
-        "disallow_untyped_defs), which passes against the untyped original and fails here: "
-        "ClusterMap.get() -> Cluster | None, and `cyclecloud.api.clusters` used as a type"
-    ),
-)
 def test_scalelib_type_check_passes_against_the_package(tmp_path: Any) -> None:
     pytest.importorskip("mypy")
     source = tmp_path / "legacy_like.py"
