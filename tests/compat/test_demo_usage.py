@@ -13,8 +13,9 @@ Based on (read, not copied):
   ``ValueError(text)`` on a non-2xx status; a POST body given as a JSON string;
   ``/cloud/actions/retry/{name}``.
 
-The endpoints of ``demo.py`` that the emulator does not serve are marked ``xfail(strict=True)``
-below: the test states what a CycleCloud server does, and fails until the emulator does it too.
+``demo.py``'s template import (``/cloud/api/import_cluster``) is the one endpoint the emulator does
+not serve; its test is marked ``xfail(strict=True)``: it states what a CycleCloud server does,
+and fails until the emulator does it too.
 """
 
 from __future__ import annotations
@@ -241,12 +242,11 @@ def test_cleanup_failed_nodes_flow(cyclecloud_emulator: Emulator) -> None:
         cluster.client.close()
 
 
-# -- demo.py's other CLI endpoints (not served by the emulator) -----------------------------------
+# -- demo.py's other CLI endpoints ---------------------------------------------------------------
 
-_GAP = "emulator gap: demo.py calls this CycleCloud endpoint, the emulator answers 404"
+_GAP = "emulator gap: importing CycleCloud cluster templates is not emulated (answers 404)"
 
 
-@pytest.mark.xfail(strict=True, reason=_GAP)
 def test_show_cluster_endpoint(demo_client: Client) -> None:
     params = {"cloud_instances": "true", "summary": "true", "templates": "true"}
     r = demo_client.session._request(
@@ -259,7 +259,6 @@ def test_show_cluster_endpoint(demo_client: Client) -> None:
     assert r.status_code == 200, r.text
 
 
-@pytest.mark.xfail(strict=True, reason=_GAP)
 def test_show_nodes_endpoint(demo_client: Client) -> None:
     params = {"cluster": CLUSTER, "summary": False, "long": True, "format": "json", "filter": None}
     r = demo_client.session._request(
@@ -270,7 +269,6 @@ def test_show_nodes_endpoint(demo_client: Client) -> None:
     assert "scheduler" in names
 
 
-@pytest.mark.xfail(strict=True, reason=_GAP)
 def test_start_terminate_and_remove_cluster_endpoints(demo_client: Client) -> None:
     session = demo_client.session
     demo_client.clusters[CLUSTER].scale_by_nodes("htc", 1)
@@ -287,7 +285,6 @@ def test_start_terminate_and_remove_cluster_endpoints(demo_client: Client) -> No
     assert demo_client.clusters.get(CLUSTER) is None
 
 
-@pytest.mark.xfail(strict=True, reason=_GAP)
 def test_terminate_node_by_instance_filter_endpoint(demo_client: Client) -> None:
     cluster = demo_client.clusters[CLUSTER]
     cluster.scale_by_nodes("htc", 1)

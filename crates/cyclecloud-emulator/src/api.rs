@@ -264,11 +264,11 @@ async fn retry(State(s): State<AppState>, Path(cluster): Path<String>) -> ApiRes
     Ok(ok(json!({ "retried": retried })))
 }
 
-async fn list_clusters(State(s): State<AppState>) -> ApiResult {
+pub(crate) async fn list_clusters(State(s): State<AppState>) -> ApiResult {
     Ok(ok(s.read(|e| Ok(Value::Array(e.cluster_records(None))))?))
 }
 
-async fn show_cluster(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
+pub(crate) async fn show_cluster(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
     Ok(ok(s.read(|e| {
         Ok(Value::Array(e.cluster_records(Some(&name))))
     })?))

@@ -39,6 +39,7 @@ pub mod usage;
 
 mod api;
 mod control;
+mod legacy;
 mod persist;
 mod server;
 mod tls;

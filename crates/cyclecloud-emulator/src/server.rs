@@ -23,7 +23,7 @@ use tower::ServiceExt;
 use crate::definition::{Definition, DefinitionError};
 use crate::error::ApiError;
 use crate::state::{Emulator, PhaseDelays};
-use crate::{api, control, persist, tls};
+use crate::{api, control, legacy, persist, tls};
 
 /// Well-known credentials used when no user is configured.
 pub const DEFAULT_USER: (&str, &str) = ("admin", "password");
@@ -344,6 +344,7 @@ async fn json_errors(resp: Response) -> Response {
 /// The whole HTTP service: the REST API, the control plane and authentication.
 pub fn app(shared: Arc<Shared>) -> Router {
     api::routes()
+        .merge(legacy::routes())
         .merge(control::routes())
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)

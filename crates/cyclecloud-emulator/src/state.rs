@@ -467,7 +467,7 @@ impl Emulator {
         });
     }
 
-    fn stop_billing(&mut self, node: &mut Node, at: Seconds) {
+    pub(crate) fn stop_billing(&mut self, node: &mut Node, at: Seconds) {
         if let Some(i) = node.billing.take()
             && let Some(s) = self.ledger.get_mut(i)
         {
