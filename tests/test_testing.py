@@ -268,6 +268,20 @@ def test_injected_capacity_failure(own_emulator: Emulator) -> None:
         assert statuses == ["Failed", "Ready"]
 
 
+def test_evicted_nodes_say_so_and_disappear(own_emulator: Emulator) -> None:
+    own_emulator.reset()
+    with own_emulator.client() as client:
+        cluster = client.clusters["alpha"]
+        cluster.scale_by_nodes("work", 3)
+        evicted = own_emulator.evict("alpha", nodearray="work", count=1)
+        assert evicted == ["work-3"]
+        assert sorted(n["Name"] for n in cluster.nodes if n["Template"] == "work") == [
+            "work-1",
+            "work-2",
+        ]
+        assert own_emulator.evict("alpha", names=["work-1", "nope"]) == ["work-1"]
+
+
 def test_state_dump(own_emulator: Emulator) -> None:
     own_emulator.reset()
     state = own_emulator.state()

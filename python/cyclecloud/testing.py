@@ -45,6 +45,7 @@ from __future__ import annotations
 import json as _json
 import os as _os
 import sys as _sys
+from collections.abc import Iterable as _Iterable
 from collections.abc import Iterator as _Iterator
 from collections.abc import Mapping as _Mapping
 from collections.abc import Sequence as _Sequence
@@ -431,6 +432,25 @@ class Emulator:
         if region is not None:
             fault["region"] = region
         self._control("POST", "/faults/capacity", json=fault)
+
+    def evict(
+        self,
+        cluster: str,
+        names: _Iterable[str] | None = None,
+        nodearray: str | None = None,
+        count: int | None = None,
+    ) -> list[str]:
+        """Evict running (spot) nodes the way Azure reclaims them: they go to ``Terminating``
+        with a ``StatusMessage`` starting ``Evicted``, then array nodes are removed. Give
+        ``names``, or a ``nodearray`` (and at most ``count`` nodes, newest first). Returns the
+        names evicted."""
+        body: dict[str, _Any] = {"cluster": cluster, "names": list(names or [])}
+        if nodearray is not None:
+            body["nodearray"] = nodearray
+        if count is not None:
+            body["count"] = count
+        result = self._control("POST", "/evict", json=body)
+        return list(result["evicted"])
 
     def faults(self) -> _Any:
         """The faults currently injected."""

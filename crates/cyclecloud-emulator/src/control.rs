@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/__emulator/faults", get(list_faults).post(add_fault))
         .route("/__emulator/faults", delete(clear_faults))
         .route("/__emulator/faults/capacity", post(add_capacity_fault))
+        .route("/__emulator/evict", post(evict))
 }
 
 fn ok(v: Value) -> Response {
@@ -188,4 +189,27 @@ async fn clear_faults(State(s): State<AppState>) -> ApiResult {
         Ok(())
     })?;
     Ok(ok(json!({"cleared": true})))
+}
+
+/// Body of `POST /__emulator/evict`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Eviction {
+    cluster: String,
+    #[serde(default)]
+    names: Vec<String>,
+    nodearray: Option<String>,
+    count: Option<usize>,
+}
+
+async fn evict(State(s): State<AppState>, body: Bytes) -> ApiResult {
+    let ev: Eviction = json_body(&body)?;
+    if ev.names.is_empty() && ev.nodearray.is_none() {
+        return Err(ApiError::bad_request(
+            "evict needs names, or a nodearray (and optionally a count)",
+        ));
+    }
+    let evicted =
+        s.write(|e| e.evict(&ev.cluster, &ev.names, ev.nodearray.as_deref(), ev.count))?;
+    Ok(ok(json!({ "evicted": evicted })))
 }

@@ -626,6 +626,53 @@ impl Emulator {
         true
     }
 
+    /// Evicts running spot VMs the way Azure reclaims them: the nodes go to `Terminating`
+    /// with a `StatusMessage` saying so, and array nodes are then removed. `names` picks the
+    /// nodes; without names, up to `count` running nodes of `nodearray` (newest first).
+    /// Returns the names evicted.
+    pub fn evict(
+        &mut self,
+        cluster: &str,
+        names: &[String],
+        nodearray: Option<&str>,
+        count: Option<usize>,
+    ) -> Result<Vec<String>, ApiError> {
+        let now = self.clock.now();
+        let mut c = self
+            .clusters
+            .remove(cluster)
+            .ok_or_else(|| ApiError::not_found(format!("Cluster {cluster} does not exist")))?;
+        let running = |n: &Node| n.status.has_vm() && n.target == Some(Target::Started);
+        let seqs: Vec<u64> = if names.is_empty() {
+            c.nodes
+                .values()
+                .rev()
+                .filter(|n| running(n) && nodearray.is_some_and(|a| n.array.as_deref() == Some(a)))
+                .take(count.unwrap_or(usize::MAX))
+                .map(|n| n.seq)
+                .collect()
+        } else {
+            c.nodes
+                .values()
+                .filter(|n| running(n) && names.contains(&n.name))
+                .map(|n| n.seq)
+                .collect()
+        };
+        let mut evicted = Vec::new();
+        for seq in seqs {
+            if let Some(mut n) = c.nodes.remove(&seq) {
+                self.begin_terminate(&mut n, now, false);
+                n.status_message =
+                    Some("Evicted: Azure reclaimed the spot VM (emulated eviction)".to_string());
+                evicted.push(n.name.clone());
+                c.nodes.insert(seq, n);
+            }
+        }
+        self.clusters.insert(cluster.to_string(), c);
+        self.tick();
+        Ok(evicted)
+    }
+
     /// Re-acquires the failed nodes of a cluster (`POST /cloud/actions/retry/{cluster}`).
     pub fn retry_failed(&mut self, cluster: &str) -> Result<Vec<String>, ApiError> {
         let now = self.clock.now();

@@ -498,3 +498,50 @@ fn starting_a_failed_node_acquires_a_vm_again() {
     assert_eq!(n["Status"], "Ready", "{n}");
     assert!(n["StatusMessage"].is_null(), "{n}");
 }
+
+#[test]
+fn evicting_spot_nodes_terminates_them_with_a_message_and_then_removes_them() {
+    let h = start();
+    h.c.post("/__emulator/phase-delays", &json!({"all": 10}))
+        .expect(200);
+    h.c.freeze();
+    h.c.create("demo", "spot", 3);
+    h.c.advance(20);
+    let r =
+        h.c.post(
+            "/__emulator/evict",
+            &json!({"cluster": "demo", "nodearray": "spot", "count": 2}),
+        )
+        .expect(200);
+    assert_eq!(r["evicted"], json!(["spot-3", "spot-2"]));
+    let n = h.c.node("demo", "spot-3").unwrap();
+    assert_eq!(n["Status"], "Terminating");
+    assert_eq!(n["TargetState"], "Terminated");
+    assert!(
+        n["StatusMessage"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Evicted")),
+        "{n}"
+    );
+    assert_eq!(
+        h.c.bucket("demo", "spot", "Standard_F4s_v2")["activeCount"],
+        1
+    );
+    h.c.advance(10);
+    assert_eq!(h.c.names("demo"), ["scheduler", "spot-1"]);
+    // By name; nodes that are not running are not evicted.
+    let r =
+        h.c.post(
+            "/__emulator/evict",
+            &json!({"cluster": "demo", "names": ["spot-1", "spot-2"]}),
+        )
+        .expect(200);
+    assert_eq!(r["evicted"], json!(["spot-1"]));
+    h.c.post("/__emulator/evict", &json!({"cluster": "demo"}))
+        .expect_error(400);
+    h.c.post(
+        "/__emulator/evict",
+        &json!({"cluster": "nope", "nodearray": "spot"}),
+    )
+    .expect_error(404);
+}
