@@ -13,9 +13,8 @@ Based on (read, not copied):
   ``ValueError(text)`` on a non-2xx status; a POST body given as a JSON string;
   ``/cloud/actions/retry/{name}``.
 
-``demo.py``'s template import (``/cloud/api/import_cluster``) is the one endpoint the emulator does
-not serve; its test is marked ``xfail(strict=True)``: it states what a CycleCloud server does,
-and fails until the emulator does it too.
+``demo.py``'s template import (``/cloud/api/import_cluster``, a form body carrying the template
+text and JSON parameters) is emulated too: the emulator parses the template and creates the cluster.
 """
 
 from __future__ import annotations
@@ -244,8 +243,6 @@ def test_cleanup_failed_nodes_flow(cyclecloud_emulator: Emulator) -> None:
 
 # -- demo.py's other CLI endpoints ---------------------------------------------------------------
 
-_GAP = "emulator gap: importing CycleCloud cluster templates is not emulated (answers 404)"
-
 
 def test_show_cluster_endpoint(demo_client: Client) -> None:
     params = {"cloud_instances": "true", "summary": "true", "templates": "true"}
@@ -311,7 +308,6 @@ Autoscale = true
 """
 
 
-@pytest.mark.xfail(strict=True, reason=_GAP)
 def test_import_cluster_endpoint_with_a_form_body(demo_client: Client) -> None:
     parameters = {
         "Credentials": "azure",

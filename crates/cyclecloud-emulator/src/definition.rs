@@ -334,6 +334,12 @@ impl Definition {
             .collect()
     }
 
+    /// Runs the validation of [`Definition::parse`] on a definition built in code (an
+    /// imported cluster template).
+    pub(crate) fn check(&self) -> Result<(), DefinitionError> {
+        self.validate()
+    }
+
     fn validate(&self) -> Result<(), DefinitionError> {
         let bad = |m: String| Err(DefinitionError::Invalid(m));
         let custom = self.custom_types();

@@ -1,10 +1,12 @@
 //! The older, undocumented endpoints that CycleCloud's own CLI and published scripts call:
 //! the `/cloud/clusters` listing, `/cloud/api/nodes`, and the cluster-wide actions
-//! (start, terminate, remove a cluster; terminate nodes by an instance filter).
+//! (start, terminate, remove a cluster; terminate nodes by an instance filter), and the
+//! import of a cluster from a CycleCloud cluster template (see [`crate::template`]).
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +19,7 @@ use crate::filter::Filter;
 use crate::node::{Status, Target};
 use crate::server::Shared;
 use crate::state::Emulator;
+use crate::template::{self, ImportRequest};
 
 type AppState = Arc<Shared>;
 type ApiResult = Result<Response, ApiError>;
@@ -36,6 +39,7 @@ pub fn routes() -> Router<AppState> {
             post(terminate_cluster),
         )
         .route("/cloud/actions/removecluster/{name}", post(remove_cluster))
+        .route("/cloud/api/import_cluster/{name}", post(import_cluster))
         .route(
             "/cloud/actions/terminate_node/{cluster}",
             post(terminate_node),
@@ -120,6 +124,19 @@ async fn terminate_cluster(State(s): State<AppState>, Path(name): Path<String>) 
 async fn remove_cluster(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult {
     s.write(|e| e.remove_cluster(&name))?;
     Ok(ok(json!({"cluster": name, "removed": true})))
+}
+
+/// `POST /cloud/api/import_cluster/{name}`: creates (or, with `force`, replaces) the cluster
+/// `name` from the template text in the form or JSON field `cluster`.
+async fn import_cluster(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let req =
+        ImportRequest::from_body(&body, &query_map(q.as_deref())).map_err(ApiError::bad_request)?;
+    Ok(ok(s.write(|e| template::import(e, &name, &req))?))
 }
 
 async fn terminate_node(

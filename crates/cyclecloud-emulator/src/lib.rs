@@ -19,7 +19,8 @@
 //! Module map: [`definition`] (the TOML cluster format), [`catalog`] (VM sizes), [`state`]
 //! (clusters, nodes, operations, lifecycle), [`limits`] (bucket arithmetic), [`actions`]
 //! (create, scale, management), [`filter`] (the node filter language), [`usage`] (the usage
-//! report), `api` and `control` (HTTP handlers), `persist` (state file), `tls` (certificates),
+//! report), [`template`] (importing CycleCloud cluster templates), [`cli`] (the command line),
+//! `api`, `legacy` and `control` (HTTP handlers), `persist` (state file), `tls` (certificates),
 //! `server` (listeners, auth, faults, the embeddable handle).
 
 #![forbid(unsafe_code)]
@@ -35,6 +36,7 @@ pub mod filter;
 pub mod limits;
 pub mod node;
 pub mod state;
+pub mod template;
 pub mod usage;
 
 mod api;
