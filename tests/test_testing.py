@@ -53,7 +53,7 @@ def run_pytest(directory: Path, env: dict[str, str]) -> subprocess.CompletedProc
 
 def test_the_plugin_is_registered_through_its_entry_point(pytestconfig: pytest.Config) -> None:
     plugin = pytestconfig.pluginmanager.get_plugin("cyclecloud")
-    assert plugin is not None and plugin.__name__ == "cyclecloud.testing"
+    assert plugin is not None and plugin.__name__ == "cyclecloud._pytest_plugin"
 
 
 def test_the_fixture_gives_a_started_emulator(cyclecloud_emulator: Emulator) -> None:
@@ -101,6 +101,39 @@ def test_the_plugin_works_in_a_project_of_its_own(tmp_path: Path) -> None:
     result = run_pytest(tmp_path, env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_the_fixtures_exist_when_cyclecloud_testing_was_imported_before_pytest(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "test_early.py").write_text(
+        "def test_early(cyclecloud_client):\n"
+        '    assert "demo" in cyclecloud_client.clusters\n'
+    )
+    (tmp_path / "run.py").write_text(
+        textwrap.dedent(
+            """
+            import sys
+
+            import cyclecloud.testing  # before pytest: must not hide the fixtures
+            assert "pytest" not in sys.modules
+            import pytest
+
+            sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", sys.argv[1]]))
+            """
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CYCLECLOUD_")}
+    result = subprocess.run(
+        [sys.executable, str(tmp_path / "run.py"), str(tmp_path / "test_early.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
 
 
 def test_the_fixture_uses_an_external_emulator_from_the_environment(

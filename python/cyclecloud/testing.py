@@ -17,7 +17,8 @@ Lifecycle phases are instant by default (``phase_delay=0``); give a delay to wat
 Acquiring → Preparing → Ready, and :meth:`~Emulator.freeze` / :meth:`~Emulator.advance` to
 control time exactly.
 
-**pytest.** Installing the package registers this module as a pytest plugin, with fixtures:
+**pytest.** Installing the package registers a pytest plugin (``cyclecloud._pytest_plugin``)
+with fixtures:
 
 ``cyclecloud_emulator_server`` (session scope)
     One emulator for the whole test session.
@@ -36,17 +37,15 @@ TOML cluster definition file, relative to the rootdir) and ``cyclecloud_emulator
 ``cyclecloud-emulator`` started separately; ``Emulator(url=...)`` does the same in code.
 Resetting still goes through the control plane, so tests run the same both ways.
 
-Importing this module does not import pytest; the fixtures are defined only when pytest has
-already been imported (as when pytest loads its plugins).
+Importing this module does not import pytest; the fixtures live in
+``cyclecloud._pytest_plugin``, which pytest loads through the package's ``pytest11`` entry point.
 """
 
 from __future__ import annotations
 
 import json as _json
 import os as _os
-import sys as _sys
 from collections.abc import Iterable as _Iterable
-from collections.abc import Iterator as _Iterator
 from collections.abc import Mapping as _Mapping
 from collections.abc import Sequence as _Sequence
 from pathlib import Path as _Path
@@ -459,50 +458,3 @@ class Emulator:
     def clear_faults(self) -> None:
         """Remove every injected fault (HTTP and capacity)."""
         self._control("DELETE", "/faults")
-
-
-# -- pytest plugin ------------------------------------------------------------------------------
-# Defined only when pytest is already imported, so that importing this module never pulls pytest
-# in for programs that merely use Emulator.
-
-if "pytest" in _sys.modules or "_pytest" in _sys.modules:
-    import pytest as _pytest
-
-    def pytest_addoption(parser: _Any) -> None:
-        parser.addini(
-            "cyclecloud_emulator_clusters",
-            "cluster definition (TOML file, relative to the rootdir) for the "
-            "cyclecloud_emulator fixture; default: the built-in demo cluster",
-            default="",
-        )
-        parser.addini(
-            "cyclecloud_emulator_phase_delay",
-            "seconds each lifecycle phase lasts in the cyclecloud_emulator fixture (default 0)",
-            default="0",
-        )
-
-    @_pytest.fixture(scope="session")
-    def cyclecloud_emulator_server(request: _Any) -> _Iterator[Emulator]:
-        """One CycleCloud emulator for the test session (or ``$CYCLECLOUD_EMULATOR_URL``)."""
-        emulator = Emulator.from_env()
-        if emulator is None:
-            clusters: str | None = request.config.getini("cyclecloud_emulator_clusters")
-            delay = float(request.config.getini("cyclecloud_emulator_phase_delay") or 0)
-            emulator = Emulator(
-                phase_delay=delay,
-                clusters=str(request.config.rootpath / clusters) if clusters else None,
-            )
-        with emulator:
-            yield emulator
-
-    @_pytest.fixture
-    def cyclecloud_emulator(cyclecloud_emulator_server: Emulator) -> Emulator:
-        """The session's CycleCloud emulator, reset to its start-up state for this test."""
-        cyclecloud_emulator_server.reset()
-        return cyclecloud_emulator_server
-
-    @_pytest.fixture
-    def cyclecloud_client(cyclecloud_emulator: Emulator) -> _Iterator[Client]:
-        """A :class:`~cyclecloud.client.Client` connected to the reset emulator."""
-        with cyclecloud_emulator.client() as client:
-            yield client
