@@ -1527,4 +1527,56 @@ mod tests {
         .unwrap_err();
         assert!(err.message.contains("refers back"), "{err}");
     }
+
+    #[test]
+    fn mangled_templates_give_errors_not_panics() {
+        let seed = "[cluster c]\n  [[node defaults]]\n  Region = $Region\n  [[node scheduler]]\n  \
+                    MachineType = Standard_D4s_v3\n  [[nodearray hpc]]\n  Extends = scheduler\n  \
+                    MachineType = Standard_F2s_v2, $Extra\n  MaxCount = ${MaxNodes}\n  \
+                    [[[configuration slurm]]]\n  partition = \"hpc\"\n  notes = '''two\nlines'''\n\
+                    [parameters P]\n[[parameter Region]]\nDefaultValue = southcentralus\n";
+        let params = json!({"Extra": ["Standard_F4s_v2"], "MaxNodes": 4});
+        let params = params.as_object().cloned().unwrap_or_default();
+        let chars: Vec<char> = seed.chars().collect();
+        let inserts = [
+            '[', ']', '$', '{', '}', '=', '\'', '"', ',', '\n', ':', '#', '\t',
+        ];
+        // Deterministic pseudo-random edits (xorshift), so a failure reproduces.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            usize::try_from(x % n as u64).unwrap_or(0)
+        };
+        let mut cases: Vec<String> = (0..=chars.len())
+            .map(|i| chars[..i].iter().collect())
+            .collect();
+        for _ in 0..3000 {
+            let mut c = chars.clone();
+            for _ in 0..1 + next(4) {
+                let at = next(c.len() + 1);
+                match next(3) {
+                    0 if at < c.len() => {
+                        c.remove(at);
+                    }
+                    1 => c.insert(at, inserts[next(inserts.len())]),
+                    _ if at < c.len() => c[at] = inserts[next(inserts.len())],
+                    _ => {}
+                }
+            }
+            cases.push(c.into_iter().collect());
+        }
+        let mut built = 0;
+        for text in &cases {
+            if let Ok(t) = Template::parse(text) {
+                let known = |mt: &str| crate::catalog::lookup_builtin(mt).is_some();
+                if t.build(None, "t", &params, &known).is_ok() {
+                    built += 1;
+                }
+            }
+        }
+        // The seed itself and many light edits still build: the loop exercised the builder.
+        assert!(built > 100, "only {built} of {} cases built", cases.len());
+    }
 }
