@@ -1,7 +1,7 @@
 """``cyclecloud.client``: Client in its three forms, the clusters mapping, Cluster and wait().
 
 Runs against the in-process emulator of the ``cyclecloud_emulator`` fixture (from the package's
-pytest plugin, ``cyclecloud.testing``), reset before each test.
+pytest plugin, ``cyclecloud._pytest_plugin``), reset before each test.
 """
 
 from __future__ import annotations

@@ -301,18 +301,20 @@ def test_injected_capacity_failure(own_emulator: Emulator) -> None:
         assert statuses == ["Failed", "Ready"]
 
 
-def test_evicted_nodes_say_so_and_disappear(own_emulator: Emulator) -> None:
-    own_emulator.reset()
-    with own_emulator.client() as client:
-        cluster = client.clusters["alpha"]
-        cluster.scale_by_nodes("work", 3)
-        evicted = own_emulator.evict("alpha", nodearray="work", count=1)
-        assert evicted == ["work-3"]
-        assert sorted(n["Name"] for n in cluster.nodes if n["Template"] == "work") == [
-            "work-1",
-            "work-2",
-        ]
-        assert own_emulator.evict("alpha", names=["work-1", "nope"]) == ["work-1"]
+def test_evicted_nodes_say_so_and_disappear() -> None:
+    spot = '[[cluster]]\nname = "s"\n[[cluster.nodearray]]\nname = "spot"\n' + (
+        'machine_types = ["Standard_F4s_v2"]\ninterruptible = true\n'
+        '[[cluster.nodearray]]\nname = "work"\nmachine_types = ["Standard_F4s_v2"]\n'
+    )
+    with Emulator(clusters=spot) as emulator, emulator.client() as client:
+        cluster = client.clusters["s"]
+        cluster.scale_by_nodes("spot", 3)
+        cluster.scale_by_nodes("work", 1)
+        assert emulator.evict("s", nodearray="spot", count=1) == ["spot-3"]
+        assert sorted(n["Name"] for n in cluster.nodes) == ["spot-1", "spot-2", "work-1"]
+        # One name is one name (not its characters); regular VMs are never evicted.
+        assert emulator.evict("s", names="spot-1") == ["spot-1"]
+        assert emulator.evict("s", names=["work-1", "nope"]) == []
 
 
 def test_state_dump(own_emulator: Emulator) -> None:
@@ -371,3 +373,8 @@ def test_the_console_script_runs_the_server_in_the_foreground() -> None:
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_a_phase_delay_beyond_a_day_is_refused() -> None:
+    with pytest.raises(ValueError, match="at most 86400 seconds"):
+        Emulator(phase_delay=1e6).start()

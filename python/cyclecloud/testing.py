@@ -441,8 +441,10 @@ class Emulator:
     ) -> list[str]:
         """Evict running (spot) nodes the way Azure reclaims them: they go to ``Terminating``
         with a ``StatusMessage`` starting ``Evicted``, then array nodes are removed. Give
-        ``names``, or a ``nodearray`` (and at most ``count`` nodes, newest first). Returns the
-        names evicted."""
+        ``names``, or a ``nodearray`` (and at most ``count`` nodes, newest first); only nodes of
+        spot (interruptible) arrays are evicted. Returns the names evicted."""
+        if isinstance(names, str):
+            names = [names]  # one name, not its characters
         body: dict[str, _Any] = {"cluster": cluster, "names": list(names or [])}
         if nodearray is not None:
             body["nodearray"] = nodearray

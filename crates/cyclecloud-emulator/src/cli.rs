@@ -8,9 +8,6 @@ use std::time::Duration;
 use crate::{Definition, EmbeddedServer, Options};
 use clap::Parser;
 
-/// The longest phase delay accepted: a day is already far beyond any real phase.
-const MAX_PHASE_DELAY_SECS: u64 = 86_400;
-
 /// A local Azure CycleCloud 8 REST server for development and tests.
 #[derive(Debug, Parser)]
 #[command(name = "cyclecloud-emulator", version)]
@@ -62,9 +59,10 @@ fn run(args: Args) -> Result<(), String> {
     let Ok(phase_delay) = Duration::try_from_secs_f64(args.phase_delay) else {
         return Err("--phase-delay must be a non-negative number of seconds".to_string());
     };
-    if phase_delay > Duration::from_secs(MAX_PHASE_DELAY_SECS) {
+    if phase_delay.as_secs_f64() > crate::control::MAX_PHASE_DELAY {
         return Err(format!(
-            "--phase-delay must be at most {MAX_PHASE_DELAY_SECS} seconds (one day)"
+            "--phase-delay must be at most {} seconds (one day)",
+            crate::control::MAX_PHASE_DELAY
         ));
     }
     if !(args.phase_delay.is_finite() && args.phase_delay >= 0.0) {

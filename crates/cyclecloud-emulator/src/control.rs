@@ -23,6 +23,9 @@ type ApiResult = Result<Response, ApiError>;
 /// The largest single clock advance: ten years keeps every timestamp printable.
 const MAX_ADVANCE: f64 = 10.0 * 366.0 * 86_400.0;
 
+/// The longest phase delay: a day is already far beyond any real phase.
+pub(crate) const MAX_PHASE_DELAY: f64 = 86_400.0;
+
 /// Prefix of every control-plane path.
 pub const PREFIX: &str = "/__emulator";
 
@@ -136,10 +139,14 @@ async fn get_delays(State(s): State<AppState>) -> ApiResult {
 async fn set_delays(State(s): State<AppState>, body: Bytes) -> ApiResult {
     let u: DelayUpdate = json_body(&body)?;
     let values = [u.all, u.acquiring, u.preparing, u.terminating, u.stopping];
-    if values.iter().flatten().any(|v| !v.is_finite() || *v < 0.0) {
-        return Err(ApiError::bad_request(
-            "phase delays must be non-negative numbers of seconds",
-        ));
+    if values
+        .iter()
+        .flatten()
+        .any(|v| !(0.0..=MAX_PHASE_DELAY).contains(v))
+    {
+        return Err(ApiError::bad_request(format!(
+            "phase delays must be numbers of seconds between 0 and {MAX_PHASE_DELAY} (one day)"
+        )));
     }
     Ok(ok(s.write(|e| {
         let mut d = u.all.map_or(e.delays, PhaseDelays::uniform);
@@ -204,9 +211,9 @@ struct Eviction {
 
 async fn evict(State(s): State<AppState>, body: Bytes) -> ApiResult {
     let ev: Eviction = json_body(&body)?;
-    if ev.names.is_empty() && ev.nodearray.is_none() {
+    if ev.names.is_empty() == ev.nodearray.is_none() {
         return Err(ApiError::bad_request(
-            "evict needs names, or a nodearray (and optionally a count)",
+            "evict needs either names, or a nodearray (and optionally a count)",
         ));
     }
     let evicted =

@@ -86,7 +86,11 @@ fn node_records(
 
 async fn list_nodes(State(s): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
     let q = query_map(q.as_deref());
-    let cluster = q.get("cluster").map(String::as_str);
+    // An empty `cluster=` means every cluster, as when it is left out.
+    let cluster = q
+        .get("cluster")
+        .map(String::as_str)
+        .filter(|c| !c.is_empty());
     let filter = q.get("filter").map(String::as_str);
     Ok(ok(s.read(|e| {
         node_records(e, cluster, filter, None).map(Value::Array)
@@ -159,13 +163,13 @@ async fn terminate_node(
         ..ManagementRequest::default()
     };
     let (op, nodes) = s.write(|e| {
-        let (op, nodes) = e.manage(&cluster, Action::Terminate, &req)?;
-        if nodes.is_empty() {
+        // Look before acting, so a query that matches nothing leaves no operation behind.
+        if node_records(e, Some(&cluster), req.filter.as_deref(), None)?.is_empty() {
             return Err(ApiError::not_found(
                 "No instances were found matching your query",
             ));
         }
-        Ok((op, nodes))
+        e.manage(&cluster, Action::Terminate, &req)
     })?;
     let nodes: Vec<Value> = nodes.iter().map(|n| n.to_json()).collect();
     Ok(ok(json!({"operationId": op, "nodes": nodes})))

@@ -88,6 +88,9 @@ pub enum StartError {
     /// Certificates could not be made or written.
     #[error("cannot set up HTTPS: {0}")]
     Tls(String),
+    /// An option is out of range.
+    #[error("invalid option: {0}")]
+    Options(String),
     /// The runtime or a thread could not be started.
     #[error("cannot start the server: {0}")]
     Runtime(std::io::Error),
@@ -472,6 +475,12 @@ pub struct EmbeddedServer {
 impl EmbeddedServer {
     /// Binds the listeners and starts serving; returns once the ports are bound.
     pub fn start(opts: Options) -> Result<EmbeddedServer, StartError> {
+        if opts.phase_delay.as_secs_f64() > control::MAX_PHASE_DELAY {
+            return Err(StartError::Options(format!(
+                "the phase delay must be at most {} seconds (one day)",
+                control::MAX_PHASE_DELAY
+            )));
+        }
         let delays = PhaseDelays::uniform(opts.phase_delay.as_secs_f64());
         let mut emu = match &opts.state_file {
             Some(p) => persist::load(p).map_err(StartError::State)?,

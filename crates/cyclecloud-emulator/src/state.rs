@@ -628,7 +628,8 @@ impl Emulator {
 
     /// Evicts running spot VMs the way Azure reclaims them: the nodes go to `Terminating`
     /// with a `StatusMessage` saying so, and array nodes are then removed. `names` picks the
-    /// nodes; without names, up to `count` running nodes of `nodearray` (newest first).
+    /// nodes; without names, up to `count` running nodes of `nodearray` (newest first). Only
+    /// nodes of spot (`interruptible`) arrays can be evicted; others named are left alone.
     /// Returns the names evicted.
     pub fn evict(
         &mut self,
@@ -642,7 +643,22 @@ impl Emulator {
             .clusters
             .remove(cluster)
             .ok_or_else(|| ApiError::not_found(format!("Cluster {cluster} does not exist")))?;
-        let running = |n: &Node| n.status.has_vm() && n.target == Some(Target::Started);
+        if let Some(a) = nodearray
+            && c.def.array(a).is_none()
+        {
+            let err = format!("Nodearray {a} does not exist in cluster {cluster}");
+            self.clusters.insert(cluster.to_string(), c);
+            return Err(ApiError::not_found(err));
+        }
+        let def = &c.def;
+        let running = |n: &Node| {
+            n.status.has_vm()
+                && n.target == Some(Target::Started)
+                && n.array
+                    .as_deref()
+                    .and_then(|a| def.array(a))
+                    .is_some_and(|a| a.interruptible)
+        };
         let seqs: Vec<u64> = if names.is_empty() {
             c.nodes
                 .values()

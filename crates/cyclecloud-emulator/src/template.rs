@@ -71,6 +71,7 @@
 //! Machine types must be built-in or custom types already loaded; anything else is refused
 //! with the name and the line.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -150,6 +151,8 @@ struct ClusterSection {
     line: usize,
     attrs: Vec<Attr>,
     nodes: Vec<NodeSection>,
+    /// Lower-case node name → index in `nodes` (templates may hold thousands of sections).
+    index: HashMap<String, usize>,
 }
 
 /// A parsed cluster template: its cluster sections and the parameters' default values.
@@ -248,6 +251,8 @@ fn split_assignment(line: &str) -> Option<(&str, &str)> {
 impl Template {
     /// Parses template text. Syntax errors name the line.
     pub fn parse(text: &str) -> Result<Template, TemplateError> {
+        // Editors on Windows like to start files with a byte-order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let lines: Vec<&str> = text.lines().collect();
         let mut t = Template::default();
         let mut stack: Vec<Ctx> = Vec::new();
@@ -388,6 +393,7 @@ impl Template {
                     line: no,
                     attrs: Vec::new(),
                     nodes: Vec::new(),
+                    index: HashMap::new(),
                 });
                 Ctx::Cluster(self.clusters.len() - 1)
             }
@@ -396,9 +402,9 @@ impl Template {
                 needs_name(&format!("[[{kind} NAME]]"))?;
                 let cluster = &mut self.clusters[c];
                 if let Some(n) = cluster
-                    .nodes
-                    .iter()
-                    .find(|n| n.name.eq_ignore_ascii_case(&name))
+                    .index
+                    .get(&name.to_ascii_lowercase())
+                    .and_then(|i| cluster.nodes.get(*i))
                 {
                     return Err(TemplateError::at(
                         no,
@@ -410,6 +416,9 @@ impl Template {
                         ),
                     ));
                 }
+                cluster
+                    .index
+                    .insert(name.to_ascii_lowercase(), cluster.nodes.len());
                 cluster.nodes.push(NodeSection {
                     name,
                     array: kind == "nodearray",
@@ -478,6 +487,7 @@ impl Template {
             params: parameters,
             defaults: &self.defaults,
             cluster: name,
+            evaluated: RefCell::default(),
         };
         let mut def = Map::new();
         def.insert("name".into(), json!(name));
@@ -616,6 +626,23 @@ struct Resolver<'a> {
     params: &'a Map<String, Value>,
     defaults: &'a HashMap<String, Attr>,
     cluster: &'a str,
+    /// Parameter defaults already evaluated: each is evaluated once per build, so defaults
+    /// that refer to other parameters several times cost linear, not exponential, time.
+    evaluated: RefCell<HashMap<String, Val>>,
+}
+
+/// The longest list a value may become (through comma lists and list parameters).
+const MAX_LIST_ITEMS: usize = 10_000;
+/// The longest text a value may become (through `${...}` substitution).
+const MAX_TEXT_BYTES: usize = 1 << 20;
+
+fn too_large(line: usize, what: &str) -> TemplateError {
+    TemplateError::at(
+        line,
+        format!(
+            "{what} is too large (at most {MAX_LIST_ITEMS} list items and {MAX_TEXT_BYTES} bytes of text)"
+        ),
+    )
 }
 
 impl Resolver<'_> {
@@ -652,6 +679,9 @@ impl Resolver<'_> {
                 Val::Json(Value::Array(items)) => list.extend(items),
                 Val::Json(v) => list.push(v),
                 Val::Expr(s) => list.push(Value::String(s)),
+            }
+            if list.len() > MAX_LIST_ITEMS {
+                return Err(too_large(line, "the list"));
             }
         }
         Ok(Val::Json(Value::Array(list)))
@@ -706,7 +736,8 @@ impl Resolver<'_> {
             if !is_ident(inner) {
                 return Ok(Val::Expr(t.to_string()));
             }
-            let whole = start == 0 && end + 1 == after.len();
+            // Only a placeholder that is the entire text stands for the value itself.
+            let whole = rest.len() == t.len() && start == 0 && end + 1 == after.len();
             let value = self.param(inner, line, depth)?;
             if whole {
                 return Ok(value);
@@ -715,6 +746,9 @@ impl Resolver<'_> {
                 Val::Json(Value::String(s)) => out.push_str(&s),
                 Val::Json(v @ (Value::Number(_) | Value::Bool(_))) => out.push_str(&v.to_string()),
                 _ => return Ok(Val::Expr(t.to_string())),
+            }
+            if out.len() > MAX_TEXT_BYTES {
+                return Err(too_large(line, "the text"));
             }
             rest = &after[end + 1..];
         }
@@ -736,7 +770,11 @@ impl Resolver<'_> {
                 Val::Json(v.clone())
             });
         }
-        if let Some(d) = self.defaults.get(&name.to_ascii_lowercase()) {
+        let key = name.to_ascii_lowercase();
+        if let Some(v) = self.evaluated.borrow().get(&key) {
+            return Ok(v.clone());
+        }
+        if let Some(d) = self.defaults.get(&key) {
             if depth >= MAX_PARAMETER_DEPTH {
                 return Err(TemplateError::at(
                     line,
@@ -746,7 +784,9 @@ impl Resolver<'_> {
                     ),
                 ));
             }
-            return self.eval_at(d, depth + 1);
+            let v = self.eval_at(d, depth + 1)?;
+            self.evaluated.borrow_mut().insert(key, v.clone());
+            return Ok(v);
         }
         if name.eq_ignore_ascii_case("ClusterName") {
             return Ok(Val::Json(json!(self.cluster)));
@@ -793,10 +833,7 @@ struct Effective {
 impl Effective {
     /// The effective settings of every node section of `cluster`, in order.
     fn all(cluster: &ClusterSection, r: &Resolver<'_>) -> Result<Vec<Effective>, TemplateError> {
-        let defaults = cluster
-            .nodes
-            .iter()
-            .position(|n| n.name.eq_ignore_ascii_case("defaults"));
+        let defaults = cluster.index.get("defaults").copied();
         let mut memo: Vec<Option<Effective>> = vec![None; cluster.nodes.len()];
         let mut visiting = Vec::new();
         for i in 0..cluster.nodes.len() {
@@ -888,11 +925,7 @@ impl Effective {
             parents.push((d, section.line));
         }
         for (name, line) in &extends {
-            let Some(p) = cluster
-                .nodes
-                .iter()
-                .position(|n| n.name.eq_ignore_ascii_case(name))
-            else {
+            let Some(&p) = cluster.index.get(&name.to_ascii_lowercase()) else {
                 return Err(TemplateError::at(
                     *line,
                     format!(
@@ -910,10 +943,10 @@ impl Effective {
                     eff.attrs.insert(k, v);
                 }
             }
-            eff.config.extend(inherited.config);
+            merge_config(&mut eff.config, inherited.config);
         }
         eff.attrs.extend(own.attrs);
-        eff.config.extend(own.config);
+        merge_config(&mut eff.config, own.config);
         visiting.retain(|x| *x != i);
         if let Some(slot) = memo.get_mut(i) {
             *slot = Some(eff.clone());
@@ -928,6 +961,15 @@ impl Effective {
             set_path(&mut root, path, v.clone().into_json());
         }
         root
+    }
+}
+
+/// Appends settings, replacing an earlier setting of the same path: each path appears once,
+/// so a parent inherited along several `Extends` routes is not copied again and again.
+fn merge_config(into: &mut Vec<(Vec<String>, usize, Val)>, from: Vec<(Vec<String>, usize, Val)>) {
+    for entry in from {
+        into.retain(|(path, _, _)| *path != entry.0);
+        into.push(entry);
     }
 }
 
@@ -1412,6 +1454,7 @@ mod tests {
             params: params.as_object().expect("object"),
             defaults: &defaults,
             cluster: "c",
+            evaluated: RefCell::default(),
         };
         let v = |t: &str| r.text(t, 1, 0).expect("evaluates");
         assert_eq!(v("TRUE"), Val::Json(json!(true)));
@@ -1578,5 +1621,78 @@ mod tests {
         }
         // The seed itself and many light edits still build: the loop exercised the builder.
         assert!(built > 100, "only {built} of {} cases built", cases.len());
+    }
+
+    #[test]
+    fn adjacent_placeholders_are_all_kept() {
+        let def = build(
+            "[cluster c]\n[[nodearray a]]\nMachineType = Standard_F2s_v2\nTag = ${X}${Y}\n",
+            json!({"X": "left", "Y": "right"}),
+        )
+        .expect("builds");
+        assert_eq!(def.nodearrays[0].attributes["Tag"], json!("leftright"));
+    }
+
+    #[test]
+    fn doubling_parameter_defaults_are_cut_off_quickly() {
+        // P0 = $P1, $P1; P1 = $P2, $P2; ... would be 2^31 items if evaluated naively.
+        let mut text = String::from(
+            "[cluster c]\n[[nodearray a]]\nMachineType = Standard_F2s_v2\nFoo = $P0\n",
+        );
+        for i in 0..31 {
+            text.push_str(&format!(
+                "[parameter P{i}]\nDefaultValue = $P{n}, $P{n}\n",
+                n = i + 1
+            ));
+        }
+        text.push_str("[parameter P31]\nDefaultValue = x\n");
+        let started = std::time::Instant::now();
+        let err = build(&text, json!({})).unwrap_err();
+        assert!(err.message.contains("too large"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // The same shape with text doubling instead of lists.
+        let mut text2 = String::from(
+            "[cluster c]\n[[nodearray a]]\nMachineType = Standard_F2s_v2\nFoo = ${P0}\n",
+        );
+        for i in 0..31 {
+            text2.push_str(&format!(
+                "[parameter P{i}]\nDefaultValue = ${{P{n}}}${{P{n}}}\n",
+                n = i + 1
+            ));
+        }
+        text2.push_str("[parameter P31]\nDefaultValue = xx\n");
+        let started = std::time::Instant::now();
+        let err = build(&text2, json!({})).unwrap_err();
+        assert!(err.message.contains("too large"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn diamond_extends_chains_do_not_multiply_configuration() {
+        let mut text = String::from("[cluster c]\n");
+        for i in 0..60 {
+            text.push_str(&format!(
+                "[[node n{i}]]\nAbstract = true\nExtends = n{n}, n{n}\n[[[configuration]]]\nk{i} = {i}\n",
+                n = i + 1
+            ));
+        }
+        text.push_str("[[node n60]]\nAbstract = true\nMachineType = Standard_F2s_v2\n");
+        text.push_str("[[nodearray a]]\nExtends = n0\n");
+        let started = std::time::Instant::now();
+        let def = build(&text, json!({})).expect("builds");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let cfg = &def.nodearrays[0].configuration;
+        assert_eq!(cfg.len(), 60);
+        assert_eq!(cfg["k0"], json!(0));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let def = build(
+            "\u{feff}[cluster c]\n[[nodearray a]]\nMachineType = Standard_F2s_v2\n",
+            json!({}),
+        )
+        .expect("builds");
+        assert_eq!(def.nodearrays[0].name, "a");
     }
 }

@@ -191,6 +191,10 @@ fn phase_delays_can_be_changed_at_run_time() {
     assert_eq!(h.c.node("demo", "htc-1").unwrap()["Status"], "Ready");
     h.c.post("/__emulator/phase-delays", &json!({"all": -1}))
         .expect_error(400);
+    let m =
+        h.c.post("/__emulator/phase-delays", &json!({"stopping": 1e300}))
+            .expect_error(400);
+    assert!(m.contains("between 0 and 86400"), "{m}");
     h.c.post("/__emulator/phase-delays", &json!({"sometimes": 1}))
         .expect_error(400);
 }
@@ -539,6 +543,27 @@ fn evicting_spot_nodes_terminates_them_with_a_message_and_then_removes_them() {
     assert_eq!(r["evicted"], json!(["spot-1"]));
     h.c.post("/__emulator/evict", &json!({"cluster": "demo"}))
         .expect_error(400);
+    h.c.post(
+        "/__emulator/evict",
+        &json!({"cluster": "demo", "names": ["spot-1"], "nodearray": "spot"}),
+    )
+    .expect_error(400);
+    h.c.post(
+        "/__emulator/evict",
+        &json!({"cluster": "demo", "nodearray": "nope"}),
+    )
+    .expect_error(404);
+    // Only spot VMs are evicted: regular nodes and the scheduler are left alone.
+    h.c.create("demo", "htc", 1);
+    h.c.advance(20);
+    let r =
+        h.c.post(
+            "/__emulator/evict",
+            &json!({"cluster": "demo", "names": ["htc-1", "scheduler"]}),
+        )
+        .expect(200);
+    assert_eq!(r["evicted"], json!([]));
+    assert_eq!(h.c.node("demo", "htc-1").unwrap()["Status"], "Ready");
     h.c.post(
         "/__emulator/evict",
         &json!({"cluster": "nope", "nodearray": "spot"}),

@@ -37,6 +37,8 @@ fn api_nodes_lists_records_by_cluster_and_filter() {
     h.c.get("/cloud/api/nodes/htc-9?cluster=demo")
         .expect_error(404);
     h.c.get("/cloud/api/nodes?cluster=nope").expect_error(404);
+    // An empty cluster= is the same as none: every cluster.
+    assert_eq!(h.c.get("/cloud/api/nodes?cluster=").expect(200), all);
     let m =
         h.c.get("/cloud/api/nodes?filter=State%20%3D%3D")
             .expect_error(400);

@@ -23,7 +23,9 @@ fn start_error(err: &StartError) -> PyErr {
     let message = err.to_string();
     match err {
         StartError::Bind { .. } => PyOSError::new_err(message),
-        StartError::Definition(_) | StartError::State(_) => PyValueError::new_err(message),
+        StartError::Definition(_) | StartError::State(_) | StartError::Options(_) => {
+            PyValueError::new_err(message)
+        }
         _ => PyRuntimeError::new_err(message),
     }
 }

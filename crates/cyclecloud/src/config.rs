@@ -225,11 +225,11 @@ fn validate_url(url: &str) -> Result<(), Error> {
     if url.is_empty() {
         return Err(Error::config("url", "is required"));
     }
-    // Checked on the raw text first, before any message could echo the URL: an `@` before
-    // the path means `user:password@host`, and the password must never reach an error.
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains('@') {
+    // Checked on the raw text first, before any message could echo the URL: an `@` may mean
+    // `user:password@host`, and the password must never reach an error.
+    // Any `@` counts, even in a malformed URL: better to refuse a rare legitimate path with an
+    // `@` than to echo a password.
+    if url.contains('@') {
         return Err(Error::config(
             "url",
             "must not contain credentials; set username and password instead",
@@ -422,6 +422,9 @@ mod test {
             "http://admin:Zebra-Quokka-9@h x",
             "http://[admin:Zebra-Quokka-9@host",
             "admin:Zebra-Quokka-9@host",
+            "http:/admin:Zebra-Quokka-9@h",
+            "http:///admin:Zebra-Quokka-9@h",
+            "/admin:Zebra-Quokka-9@h",
         ] {
             let err = valid().url(url).build().unwrap_err();
             assert!(matches!(err, Error::Config { field: "url", .. }), "{url}");
