@@ -101,7 +101,8 @@ fn raw_json(body: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn ok(body: Value) -> Response {
+/// A 200 answer with a JSON body.
+pub(crate) fn ok(body: Value) -> Response {
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 

@@ -65,9 +65,6 @@ fn run(args: Args) -> Result<(), String> {
             crate::control::MAX_PHASE_DELAY
         ));
     }
-    if !(args.phase_delay.is_finite() && args.phase_delay >= 0.0) {
-        return Err("--phase-delay must be a non-negative number of seconds".to_string());
-    }
     let defaults = users.is_empty();
     let opts = Options {
         bind: args.bind,

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{json_body, query_map};
+use crate::api::{json_body, ok, query_map};
 use crate::definition::Definition;
 use crate::error::ApiError;
 use crate::server::{HttpFault, Shared};
@@ -44,10 +44,6 @@ pub fn routes() -> Router<AppState> {
         .route("/__emulator/faults", delete(clear_faults))
         .route("/__emulator/faults/capacity", post(add_capacity_fault))
         .route("/__emulator/evict", post(evict))
-}
-
-fn ok(v: Value) -> Response {
-    axum::Json(v).into_response()
 }
 
 async fn reset(State(s): State<AppState>) -> ApiResult {

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::actions::{Action, ManagementRequest};
-use crate::api::{self, query_map};
+use crate::api::{self, ok, query_map};
 use crate::error::ApiError;
 use crate::filter::Filter;
 use crate::node::{Status, Target};
@@ -44,10 +44,6 @@ pub fn routes() -> Router<AppState> {
             "/cloud/actions/terminate_node/{cluster}",
             post(terminate_node),
         )
-}
-
-fn ok(v: Value) -> Response {
-    axum::Json(v).into_response()
 }
 
 /// Node records of one cluster (`?cluster=`) or of all, narrowed by an optional `filter`.
