@@ -19,9 +19,13 @@ Importing this package is cheap: submodules and the native extension load on fir
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
 __all__ = ["__version__"]
+
+if _TYPE_CHECKING:
+    __version__: str
 
 
 def __getattr__(name: str) -> _Any:

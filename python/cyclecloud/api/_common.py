@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence as _Sequence
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 from typing import Callable as _Callable
@@ -93,7 +94,7 @@ def send(
     query: dict[str, str],
     headers: dict[str, str],
     body: _Any,
-    responses: list[ExpectedResponse],
+    responses: _Sequence[ExpectedResponse],
 ) -> tuple[ResponseStatus, _Any]:
     """Builds the request context for ``path`` (already formatted) and sends through
     ``session.request``, returning its ``(ResponseStatus, value)`` unchanged."""

@@ -19,9 +19,7 @@ from collections.abc import Mapping as _Mapping
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from cyclecloud.api._common import (  # noqa: F401  (callers build clusters._RequestContext)
-    RequestContext as _RequestContext,
-)
+from cyclecloud.api._common import RequestContext as _RequestContextClass
 from cyclecloud.api._common import from_dict as _from_dict
 from cyclecloud.api._common import path_value as _path_value
 from cyclecloud.api._common import query as _build_query
@@ -34,6 +32,10 @@ from cyclecloud.model.NodeListModule import NodeList as _NodeList
 from cyclecloud.model.NodeManagementResultModule import (
     NodeManagementResult as _NodeManagementResult,
 )
+
+# Callers (scalelib) build `clusters._RequestContext()` for `Session.request`. An assignment,
+# not an import alias, so that type checkers see it as exported from this module.
+_RequestContext = _RequestContextClass
 
 if _TYPE_CHECKING:  # annotations only
     from cyclecloud.model.NodeCreationRequestModule import NodeCreationRequest

@@ -27,10 +27,11 @@ from __future__ import annotations
 import json
 import reprlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
-if TYPE_CHECKING:  # annotations only: never imported at run time
-    from typing_extensions import Self
+# A TypeVar rather than typing_extensions.Self: it exists at run time too, so
+# typing.get_type_hints() works on every model method without extra packages.
+_M = TypeVar("_M", bound="Model")
 
 __all__ = ["FLOAT", "MODEL", "MODEL_LIST", "VALUE", "Field", "Model"]
 
@@ -145,7 +146,7 @@ class Model:
         return out
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Self:
+    def from_dict(cls: type[_M], d: Mapping[str, Any]) -> _M:  # noqa: PYI019
         """Build an instance from REST JSON (already parsed), nested models included."""
         if not isinstance(d, Mapping):
             raise TypeError(f"{cls.__name__}.from_dict expects a mapping, not {type(d).__name__}")
@@ -178,7 +179,7 @@ class Model:
         return json.dumps(self.to_dict())
 
     @classmethod
-    def json_decode(cls, s: str | bytes | bytearray) -> Self:
+    def json_decode(cls: type[_M], s: str | bytes | bytearray) -> _M:  # noqa: PYI019
         """Parse a JSON document and build an instance from it with ``from_dict``."""
         return cls.from_dict(json.loads(s))
 
