@@ -3,13 +3,15 @@
 //! Connections are served by hyper directly (not `axum::serve`) so that an injected "drop"
 //! fault can abort a connection without an answer, the way a crashed proxy would.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener as StdListener};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -179,10 +181,26 @@ impl HttpFault {
 /// State shared by every connection: the emulator, users, faults and the state file.
 pub struct Shared {
     emu: Mutex<Emulator>,
+    /// Bumped, with `emu` locked, by every write, every read whose lifecycle tick changed
+    /// something, and every [`EmbeddedServer::with_state`]: any state a status body could
+    /// depend on has a new generation.
+    generation: AtomicU64,
+    /// Rendered status bodies of one generation (see [`Shared::cluster_status`]).
+    status_cache: Mutex<StatusCache>,
     users: Vec<(String, String)>,
     faults: Mutex<Vec<HttpFault>>,
     state_file: Option<PathBuf>,
 }
+
+/// Status bodies by `(cluster, with_nodes)`, all rendered at one generation.
+#[derive(Default)]
+struct StatusCache {
+    generation: u64,
+    bodies: HashMap<(String, bool), Bytes>,
+}
+
+/// At most this many bodies are kept (one per cluster and `nodes` flag).
+const STATUS_CACHE_ENTRIES: usize = 16;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in another request must not wedge the server; the state itself stays valid
@@ -195,6 +213,8 @@ impl Shared {
     pub fn new(emu: Emulator, users: Vec<(String, String)>, state_file: Option<PathBuf>) -> Self {
         Shared {
             emu: Mutex::new(emu),
+            generation: AtomicU64::new(0),
+            status_cache: Mutex::new(StatusCache::default()),
             users,
             faults: Mutex::new(Vec::new()),
             state_file,
@@ -205,12 +225,53 @@ impl Shared {
     /// any mutation: a node a client saw come up must look the same after a crash.
     pub fn read<T>(&self, f: impl FnOnce(&Emulator) -> Result<T, ApiError>) -> Result<T, ApiError> {
         let mut e = lock(&self.emu);
-        if e.tick()
-            && let Some(path) = &self.state_file
-        {
-            persist::save(path, &e).map_err(ApiError::internal)?;
-        }
+        self.tick(&mut e)?;
         f(&e)
+    }
+
+    /// Applies due transitions (a new generation if anything changed) and persists them.
+    fn tick(&self, e: &mut Emulator) -> Result<(), ApiError> {
+        if e.tick() {
+            self.generation.fetch_add(1, Ordering::Relaxed);
+            if let Some(path) = &self.state_file {
+                persist::save(path, e).map_err(ApiError::internal)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The body of `GET /clusters/{cluster}/status`, rendered once per state.
+    ///
+    /// A body is reused only while nothing could have changed it: the generation it was
+    /// rendered at is still current (no write, no lifecycle transition, no direct state
+    /// access since), and no capacity failure is on record (a bucket's
+    /// `lastCapacityFailure` is an age that grows with the clock, so such a state is rendered
+    /// afresh each time). Autoscalers poll the status every few seconds; rendering 100,000
+    /// node records takes a fraction of a second, copying them does not.
+    pub fn cluster_status(&self, cluster: &str, with_nodes: bool) -> Result<Bytes, ApiError> {
+        let mut e = lock(&self.emu);
+        self.tick(&mut e)?;
+        let generation = self.generation.load(Ordering::Relaxed);
+        let cacheable = e.capacity_failures.is_empty();
+        let key = (cluster.to_owned(), with_nodes);
+        if cacheable {
+            let cache = lock(&self.status_cache);
+            if cache.generation == generation
+                && let Some(body) = cache.bodies.get(&key)
+            {
+                return Ok(body.clone());
+            }
+        }
+        let body = Bytes::from(e.cluster_status(cluster, with_nodes)?);
+        if cacheable {
+            let mut cache = lock(&self.status_cache);
+            if cache.generation != generation || cache.bodies.len() >= STATUS_CACHE_ENTRIES {
+                cache.bodies.clear();
+                cache.generation = generation;
+            }
+            cache.bodies.insert(key, body.clone());
+        }
+        Ok(body)
     }
 
     /// Runs a mutation and, on success, persists the state before answering.
@@ -220,6 +281,8 @@ impl Shared {
     ) -> Result<T, ApiError> {
         let mut e = lock(&self.emu);
         let ticked = e.tick();
+        // Even a refused mutation may have changed something before it failed.
+        self.generation.fetch_add(1, Ordering::Relaxed);
         let out = f(&mut e);
         // A refused mutation changes nothing, but the transitions applied before it count.
         if (out.is_ok() || ticked)
@@ -622,6 +685,7 @@ impl EmbeddedServer {
     pub fn with_state<T>(&self, f: impl FnOnce(&mut Emulator) -> T) -> T {
         let mut e = lock(&self.shared.emu);
         e.tick();
+        self.shared.generation.fetch_add(1, Ordering::Relaxed);
         f(&mut e)
     }
 
