@@ -17,6 +17,7 @@ __all__ = [
     "Session",
     "__version__",
     "decode_json",
+    "encode_json",
     "reset_log_cache",
     "run_emulator_cli",
 ]
@@ -244,6 +245,20 @@ def decode_json(data: bytes) -> Any:
     Raises:
         ResponseDecodeError: ``data`` is not one JSON document (the message gives the line
             and column).
+    """
+
+def encode_json(value: Any) -> bytes:
+    """Encode ``value`` as JSON, byte for byte what ``json.dumps(value).encode()`` gives.
+
+    Supports ``dict`` (keys ``str``, ``int``, ``float``, ``bool`` or ``None``), ``list``,
+    ``tuple``, ``str``, ``int``, ``float``, ``bool`` and ``None``, subclasses included, with
+    ``json.dumps``'s defaults: ``", "`` and ``": "`` separators, non-ASCII characters escaped
+    as ``\\uXXXX``, ``NaN`` and ``Infinity`` for non-finite floats.
+
+    Raises:
+        TypeError: a value (or key) of another type; the message names the type.
+        ValueError: a container that contains itself.
+        RecursionError: nesting deeper than 1000 levels.
     """
 
 def reset_log_cache() -> None:

@@ -321,7 +321,8 @@ def _json_body(body: _Any) -> bytes | None:
     to_dict = getattr(body, "to_dict", None)
     if callable(to_dict):
         body = to_dict()
-    return _json.dumps(body).encode("utf-8")
+    # Encoded in Rust; the same bytes as `json.dumps(body).encode()`.
+    return _native.encode_json(body)
 
 
 _SESSIONS: _weakref.WeakSet[Session] = _weakref.WeakSet()

@@ -12,6 +12,7 @@
 //! | `EmulatorHandle` | [`emulator::EmulatorHandle`]: an in-process emulator |
 //! | `run_emulator_cli` | [`emulator::run_emulator_cli`]: the `cyclecloud-emulator` command |
 //! | `decode_json` | [`decode::decode_json`]: bytes to Python objects |
+//! | `encode_json` | [`encode::encode_json`]: Python objects to JSON bytes, as `json.dumps` |
 //! | `reset_log_cache` | [`logging::reset_log_cache`] |
 //! | `__version__` | the crate version in PEP 440 form ([`pep440_version`]) |
 //!
@@ -22,6 +23,7 @@
 
 pub mod decode;
 pub mod emulator;
+pub mod encode;
 pub mod errors;
 pub mod logging;
 pub mod session;
@@ -71,6 +73,8 @@ mod _native {
     use super::decode::decode_json;
     #[pymodule_export]
     use super::emulator::{EmulatorHandle, run_emulator_cli};
+    #[pymodule_export]
+    use super::encode::encode_json;
     #[pymodule_export]
     use super::logging::reset_log_cache;
     #[pymodule_export]

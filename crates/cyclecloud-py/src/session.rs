@@ -275,25 +275,29 @@ impl Session {
         decode_statuses: Option<Vec<u16>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let (request, response) = self.send(py, method, path, query, headers, body.as_ref())?;
-        let status = response.status;
+        let cyclecloud::RawResponse {
+            status,
+            headers: response_headers,
+            body: response_body,
+            ..
+        } = response;
         let decode = match &decode_statuses {
             Some(statuses) => statuses.contains(&status),
             None => (200..300).contains(&status),
         };
-        let value = if decode && !response.body.iter().all(u8::is_ascii_whitespace) {
+        // The body becomes the `bytes` object the caller keeps, and the Rust copy is freed
+        // before decoding: a large body is held once, not twice, while its objects are built.
+        let content = PyBytes::new(py, &response_body);
+        drop(response_body);
+        let data = content.as_bytes();
+        let value = if decode && !data.iter().all(u8::is_ascii_whitespace) {
             let url = request.url(self.config.url());
             let context = format!("response of {} {url}", request.method);
-            crate::decode::parse(py, &response.body, &context, Some(&url))?
+            crate::decode::parse(py, data, &context, Some(&url))?
         } else {
             py.None().into_bound(py)
         };
-        (
-            status,
-            response.headers,
-            PyBytes::new(py, &response.body),
-            value,
-        )
-            .into_pyobject(py)
+        (status, response_headers, content, value).into_pyobject(py)
     }
 
     /// Drop the pooled connections. Idempotent; a later request opens a new pool.
