@@ -221,6 +221,113 @@ impl Config {
     }
 }
 
+/// Environment variables read by [`Config::from_env`], in the order of [`Config`]'s fields.
+pub const ENV_VARS: [&str; 6] = [
+    "CYCLECLOUD_URL",
+    "CYCLECLOUD_USERNAME",
+    "CYCLECLOUD_PASSWORD",
+    "CYCLECLOUD_TIMEOUT",
+    "CYCLECLOUD_VERIFY_CERTIFICATES",
+    "CYCLECLOUD_CA_BUNDLE",
+];
+
+impl Config {
+    /// Settings from the environment:
+    ///
+    /// | variable | setting |
+    /// |---|---|
+    /// | `CYCLECLOUD_URL` | [`Config::url`] (required) |
+    /// | `CYCLECLOUD_USERNAME` | [`Config::username`] (required) |
+    /// | `CYCLECLOUD_PASSWORD` | [`Config::password`] (required) |
+    /// | `CYCLECLOUD_TIMEOUT` | [`Config::timeout`], in seconds (optional) |
+    /// | `CYCLECLOUD_VERIFY_CERTIFICATES` | [`Config::verify_certificates`]: `true/false`, `yes/no`, `on/off`, `1/0` (optional) |
+    /// | `CYCLECLOUD_CA_BUNDLE` | [`Config::ca_bundle`] (optional) |
+    ///
+    /// An empty variable counts as unset.
+    ///
+    /// ```no_run
+    /// // CYCLECLOUD_URL=https://cc.example.com CYCLECLOUD_USERNAME=alice CYCLECLOUD_PASSWORD=...
+    /// let config = cyclecloud::Config::from_env()?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the field (and the message the variable) when a required
+    /// variable is unset or a value is invalid.
+    pub fn from_env() -> Result<Config, Error> {
+        Config::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] with another source of variables, e.g. a map in a test.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// let vars = HashMap::from([
+    ///     ("CYCLECLOUD_URL", "http://127.0.0.1:8080"),
+    ///     ("CYCLECLOUD_USERNAME", "admin"),
+    ///     ("CYCLECLOUD_PASSWORD", "s3cret"),
+    ///     ("CYCLECLOUD_TIMEOUT", "5"),
+    /// ]);
+    /// let config = cyclecloud::Config::from_env_with(|name| vars.get(name).map(|v| v.to_string()))?;
+    /// assert_eq!(config.timeout(), std::time::Duration::from_secs(5));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Config::from_env`].
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let [url, username, password, timeout, verify, ca_bundle] = ENV_VARS;
+        let required = |field: &'static str, name: &str| {
+            get(name).ok_or_else(|| Error::config(field, format!("{name} is not set")))
+        };
+        let mut builder = Config::builder()
+            .url(required("url", url)?.trim())
+            .username(required("username", username)?.trim())
+            .password(required("password", password)?);
+        if let Some(value) = get(timeout) {
+            let t = parse_timeout(&value).ok_or_else(|| {
+                Error::config(
+                    "timeout",
+                    format!("{timeout}={value:?} is not a positive number of seconds"),
+                )
+            })?;
+            builder = builder.timeout(t);
+        }
+        if let Some(value) = get(verify) {
+            let v = parse_bool(&value).ok_or_else(|| {
+                Error::config(
+                    "verify_certificates",
+                    format!("{verify}={value:?}; use true or false"),
+                )
+            })?;
+            builder = builder.verify_certificates(v);
+        }
+        if let Some(value) = get(ca_bundle) {
+            builder = builder.ca_bundle(value.trim());
+        }
+        builder.build()
+    }
+}
+
+/// `true/false`, `yes/no`, `on/off`, `1/0` in any case, surrounding blanks ignored.
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// A positive, finite number of seconds (`60`, `2.5`, `1e3`).
+pub(crate) fn parse_timeout(value: &str) -> Option<Duration> {
+    let seconds: f64 = value.trim().parse().ok()?;
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return None;
+    }
+    Duration::try_from_secs_f64(seconds).ok()
+}
+
 fn validate_url(url: &str) -> Result<(), Error> {
     if url.is_empty() {
         return Err(Error::config("url", "is required"));

@@ -32,6 +32,33 @@ pub enum Error {
         message: String,
     },
 
+    /// A configuration file could not be used: it is missing, unreadable or not an INI file
+    /// (with the line), or its server section or a required key is missing, or a value is
+    /// invalid (with the section and key). Returned by
+    /// [`Config::from_config_file`](crate::Config::from_config_file),
+    /// [`Config::from_cli_config`](crate::Config::from_cli_config) and
+    /// [`IniFile`](crate::config_file::IniFile); the details are in the
+    /// [`ConfigFileError`](crate::config_file::ConfigFileError).
+    #[error(transparent)]
+    ConfigFile(Box<crate::config_file::ConfigFileError>),
+
+    /// [`Wait::run`](crate::Wait::run) ran out of time before every node reached the wanted
+    /// status; [`WaitError::nodes`] are the records of the nodes still pending.
+    #[error(
+        "timed out after {:.1}s waiting for {} node(s) of cluster {} to be {}: {}",
+        .0.elapsed.as_secs_f64(), .0.nodes.len(), .0.cluster, .0.until, .0.summary()
+    )]
+    WaitTimeout(Box<WaitError>),
+
+    /// [`Wait::run`](crate::Wait::run) saw nodes fail (status `Failed`), or vanish while not
+    /// waiting for termination; [`WaitError::nodes`] are their records, with the
+    /// `StatusMessage` saying why.
+    #[error(
+        "{} node(s) of cluster {} failed while waiting for {}: {}",
+        .0.nodes.len(), .0.cluster, .0.until, .0.summary()
+    )]
+    NodesFailed(Box<WaitError>),
+
     /// An argument of an endpoint call is invalid, e.g. an empty cluster name, or
     /// [`endpoints::scale`](crate::endpoints::scale) given both or neither of the totals.
     /// Returned before anything is sent.
@@ -124,6 +151,54 @@ pub enum Error {
     },
 }
 
+/// The details of [`Error::WaitTimeout`] and [`Error::NodesFailed`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct WaitError {
+    /// The cluster name.
+    pub cluster: String,
+    /// The status that was waited for, e.g. `"Ready"`.
+    pub until: String,
+    /// How long the wait lasted.
+    pub elapsed: std::time::Duration,
+    /// The records of the pending (timeout) or failed nodes. A node that vanished is
+    /// `{"Name": …, "StatusMessage": "the node does not exist"}`.
+    pub nodes: Vec<crate::models::Node>,
+}
+
+impl WaitError {
+    /// `name (Status: StatusMessage)` for each node, comma-separated, at most 20.
+    fn summary(&self) -> String {
+        let text = |node: &crate::models::Node, key: &str| {
+            node.get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let mut parts: Vec<String> = self
+            .nodes
+            .iter()
+            .take(20)
+            .map(|node| {
+                let status = text(node, "Status");
+                let message = text(node, "StatusMessage");
+                let mut part = text(node, "Name");
+                match (status.is_empty(), message.is_empty()) {
+                    (true, true) => {}
+                    (false, true) => part.push_str(&format!(" ({status})")),
+                    (true, false) => part.push_str(&format!(" ({message})")),
+                    (false, false) => part.push_str(&format!(" ({status}: {message})")),
+                }
+                part
+            })
+            .collect();
+        if self.nodes.len() > 20 {
+            parts.push(format!("and {} more", self.nodes.len() - 20));
+        }
+        parts.join(", ")
+    }
+}
+
 impl Error {
     /// The HTTP status code, for [`Error::Status`]; `None` for every other variant.
     #[must_use]
@@ -192,10 +267,23 @@ impl Error {
         matches!(self.status(), Some(500..=599))
     }
 
-    /// `true` for [`Error::Timeout`].
+    /// `true` for [`Error::Timeout`] (a request timed out) and [`Error::WaitTimeout`] (a
+    /// [`Wait`](crate::Wait) ran out of time).
     #[must_use]
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
+        matches!(self, Error::Timeout { .. } | Error::WaitTimeout(_))
+    }
+
+    /// `true` for [`Error::Config`] and [`Error::ConfigFile`]: the settings are wrong, so
+    /// retrying will not help.
+    ///
+    /// ```
+    /// let err = cyclecloud::Config::new("", "u", "p").unwrap_err();
+    /// assert!(err.is_config());
+    /// ```
+    #[must_use]
+    pub fn is_config(&self) -> bool {
+        matches!(self, Error::Config { .. } | Error::ConfigFile(_))
     }
 
     pub(crate) fn config(field: &'static str, message: impl Into<String>) -> Self {

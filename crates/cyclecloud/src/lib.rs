@@ -79,7 +79,9 @@
 #![deny(missing_docs)]
 
 mod api;
+mod client;
 mod config;
+pub mod config_file;
 pub mod endpoints;
 mod error;
 pub mod models;
@@ -87,7 +89,10 @@ mod request;
 mod session;
 
 pub use api::ClusterRecord;
-pub use config::{Config, ConfigBuilder, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, Password};
-pub use error::{BoxError, Error};
+pub use client::{Client, Cluster, NodeSelection, Wait, WaitTarget};
+pub use config::{
+    Config, ConfigBuilder, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, ENV_VARS, Password,
+};
+pub use error::{BoxError, Error, WaitError};
 pub use request::{Method, RawResponse, Request, encode_path_segment};
 pub use session::{CLIENT_VERSION_HEADER, LOG_TARGET, Session};
