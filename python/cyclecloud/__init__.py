@@ -28,7 +28,16 @@ if _TYPE_CHECKING:
     __version__: str
 
 
+# Submodules reachable as attributes after a bare `import cyclecloud` (loaded on first use), as
+# code written against the original may do: `import cyclecloud` then `cyclecloud.model.X`.
+_SUBMODULES = frozenset(("api", "client", "config", "exceptions", "model", "session", "testing"))
+
+
 def __getattr__(name: str) -> _Any:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     # PEP 562: read the version from the extension only when asked, so that `import cyclecloud`
     # (and the pure-Python model classes) work even before the extension is built.
     if name == "__version__":
