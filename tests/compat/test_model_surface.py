@@ -14,6 +14,8 @@ import copy
 import importlib
 import inspect
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -297,6 +299,24 @@ def test_the_package_holds_exactly_the_reference_models() -> None:
     }
     assert set(MODELS) <= exported
     assert set(cyclecloud.model.__all__) == set(MODELS)
+
+
+def test_cluster_status_is_an_attribute_of_the_package_at_import_time() -> None:
+    """§1 ``cyclecloud.model`` row: scalelib's ``legacy.py`` evaluates the annotation
+    ``cyclecloud.model.ClusterStatus`` at import time, after only ``import
+    cyclecloud.api.clusters`` and ``import cyclecloud.session``."""
+    script = (
+        "import cyclecloud.api.clusters, cyclecloud.session\n"
+        "def get_cluster_status(nodes: bool = False) -> cyclecloud.model.ClusterStatus: ...\n"
+        "from cyclecloud.model.ClusterStatusModule import ClusterStatus\n"
+        "assert get_cluster_status.__annotations__['return'] is ClusterStatus\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
 
 
 @pytest.mark.parametrize("name", MODELS)
