@@ -1,4 +1,4 @@
-"""The client checklist: one test per behaviour of python-surface.md §1, §1.1, §3 and §5.
+"""The client checklist: one test per behaviour of python-surface.md §1, §1.1, §3, §4 and §5.
 
 ``Client``, ``Cluster``, ``Record``, ``Session``, ``ResponseStatus``, the errors and the
 ``config.ini`` file, each driven the way the consumers named in the reference drive them, against
@@ -553,3 +553,38 @@ def test_every_reference_module_imports() -> None:
         "cyclecloud.model",
     ):
         assert importlib.import_module(name).__name__ == name
+
+
+# -- §4: record keys ----------------------------------------------------------------------------
+
+
+def test_records_carry_the_keys_consumers_index(cyclecloud_client: Client) -> None:
+    """§4: node records (``ClusterStatus.nodes``, ``NodeList.nodes``) carry the keys scalelib,
+    slurm and symphony index directly; nodearray records carry ``Region`` and ``SubnetId``
+    (indexed by scalelib), ``Name``, ``MachineType`` and a ``Configuration`` dict."""
+    session = cyclecloud_client.session
+    request = NodeCreationRequest(
+        request_id="keys",
+        sets=[NodeCreationRequestSet(nodearray="hpc", count=1, placement_group_id="pg0")],
+    )
+    clusters.create_nodes(session, CLUSTER, request)
+    _r, status = clusters.get_cluster_status(session, CLUSTER, True)
+    _r, listing = clusters.get_nodes(session, CLUSTER, None, None)
+    indexed = ("Name", "NodeId", "Template", "MachineType", "Status", "TargetState", "State")
+    read = ("Hostname", "PrivateIp", "InstanceId", "PlacementGroupId", "KeepAlive")
+    read += ("Interruptible", "CoreCount", "Memory", "RequestId", "StatusMessage", "Region")
+    for record in [*status.nodes, *listing.nodes]:
+        for key in (*indexed, *read, "Configuration", "Instance"):
+            assert key in record, (record["Name"], key)
+        assert isinstance(record["Configuration"], dict)
+        assert isinstance(record["Instance"], dict)
+    (node,) = status.nodes
+    assert (node["Template"], node["PlacementGroupId"], node["RequestId"]) == ("hpc", "pg0", "keys")
+    for array in status.nodearrays:
+        record = array.nodearray
+        assert record["Region"] and record["SubnetId"]
+        assert record["Name"] == array.name
+        assert record["MachineType"]
+        assert isinstance(record["Configuration"], dict)
+        assert isinstance(record.get("Interruptible"), bool)
+        assert record["Azure"]["MaxScalesetSize"] > 0
