@@ -237,6 +237,32 @@ impl Error {
         }
     }
 
+    /// What the server said, for an [`Error::Status`]: the `Message` of CycleCloud's
+    /// `{"Exception", "Message", "Detail"}` body, or else the body text itself (trimmed);
+    /// `None` for an empty body and for every other variant.
+    ///
+    /// ```
+    /// # use cyclecloud::{Error, Method};
+    /// let status = |body: &str| Error::Status {
+    ///     status: 404, method: Method::Get, url: "http://h/x".into(), body: body.into(),
+    /// };
+    /// let err = status(r#"{"Exception": "NotFound", "Message": "Cluster x does not exist"}"#);
+    /// assert_eq!(err.server_message().as_deref(), Some("Cluster x does not exist"));
+    /// assert_eq!(status(" Bad gateway\n").server_message().as_deref(), Some("Bad gateway"));
+    /// assert_eq!(status("").server_message(), None);
+    /// ```
+    #[must_use]
+    pub fn server_message(&self) -> Option<String> {
+        let Error::Status { body, .. } = self else {
+            return None;
+        };
+        if let Some(message) = self.error_body().and_then(|b| b.message) {
+            return Some(message);
+        }
+        let text = body.trim();
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+
     /// `true` for a 404 Not Found status (unknown cluster, node, operation or request id).
     ///
     /// ```
