@@ -4,21 +4,21 @@
 //! cargo run -p cyclecloud --example quickstart
 //! ```
 //!
-//! Prints the cluster status (arrays and buckets), scales an array, lists the new nodes,
-//! terminates them and stops the emulator. Against a real server, build the `Config` from
-//! its URL and credentials instead.
+//! Lists the clusters, prints the status of `demo` (node arrays and buckets), scales an array
+//! and waits for the new nodes, terminates them, shows an error from the server and stops
+//! the emulator. Against a real server, build the client with `Client::from_cli_config()`
+//! (the CycleCloud CLI's `~/.cycle/config.ini`) or from a `Config` instead.
 
 #![allow(clippy::print_stdout)]
 
 use std::time::Duration;
 
-use cyclecloud::models::NodeManagementRequest;
-use cyclecloud::{Config, Session};
+use cyclecloud::{Client, Config, NodeSelection};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // 1. A local CycleCloud with the `demo` cluster; nodes change state instantly.
+    // 1. A local CycleCloud with the `demo` cluster; each lifecycle phase takes 0.5 s.
     let opts = cyclecloud_emulator::Options {
-        phase_delay: Duration::ZERO,
+        phase_delay: Duration::from_millis(500),
         ..Default::default()
     };
     let server = cyclecloud_emulator::EmbeddedServer::start(opts)?;
@@ -31,10 +31,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .password(server.password())
         .timeout(Duration::from_secs(30))
         .build()?;
-    let session = Session::new(config)?;
+    let client = Client::new(config)?;
+    let names: Vec<String> = client.clusters()?.into_keys().collect();
+    println!("clusters: {}", names.join(", "));
 
     // 3. Cluster status: node arrays and their buckets (one per VM size).
-    let status = session.get_cluster_status("demo", false)?;
+    let demo = client.cluster("demo")?;
+    let status = demo.status(false)?;
     println!(
         "cluster demo: max {} nodes / {} cores",
         status.max_count, status.max_core_count
@@ -53,35 +56,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    // 4. Scale the `htc` array to 3 nodes.
-    let created = session.scale("demo", "htc", None, Some(3))?;
+    // 4. Scale the `htc` array to 3 nodes and wait until they are Ready.
+    let created = demo.scale_by_nodes("htc", 3)?;
     let added: i64 = created.sets.iter().map(|s| s.added).sum();
     println!(
         "scale htc -> 3 nodes: added {added} (operation {})",
         created.operation_id
     );
-
-    // 5. The nodes of that operation.
-    let list = session.get_nodes("demo", Some(&created.operation_id), None)?;
+    let nodes = demo
+        .wait(&created)
+        .until("Ready")
+        .timeout(Duration::from_secs(60))
+        .poll_interval(Duration::from_millis(250))
+        .run()?;
     let mut names = Vec::new();
-    for node in &list.nodes {
+    for node in &nodes {
         // Node records are free-form maps of CycleCloud attributes.
         let attr = |key: &str| node.get(key).and_then(|v| v.as_str()).unwrap_or("?");
         println!(
-            "  {:<10} {:<16} {}",
+            "  {:<10} {:<16} {:<8} {}",
             attr("Name"),
             attr("MachineType"),
-            attr("Status")
+            attr("Status"),
+            attr("PrivateIp")
         );
         names.push(attr("Name").to_owned());
     }
 
-    // 6. Terminate them.
-    let selection = NodeManagementRequest {
-        names: Some(names),
-        ..Default::default()
-    };
-    let result = session.terminate_nodes("demo", &selection)?;
+    // 5. Terminate them and wait until they are gone.
+    let result = demo.terminate_nodes(&NodeSelection::new().names(names))?;
     for node in &result.nodes {
         println!(
             "  terminate {}: {}",
@@ -89,10 +92,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             node.status.as_deref().unwrap_or("?")
         );
     }
+    demo.wait(&result)
+        .until("Terminated")
+        .timeout(Duration::from_secs(60))
+        .poll_interval(Duration::from_millis(250))
+        .run()?;
+    println!("terminated");
 
-    // 7. Errors carry the server's answer.
-    match session.get_cluster_status("no-such-cluster", false) {
-        Err(e) if e.is_not_found() => println!("no-such-cluster: 404 as expected"),
+    // 6. Errors carry the server's answer.
+    match client.cluster("no-such-cluster") {
+        Err(e) if e.is_not_found() => println!(
+            "no-such-cluster: 404 {}",
+            e.server_message().unwrap_or_default()
+        ),
         other => println!("unexpected: {other:?}"),
     }
 
