@@ -70,8 +70,21 @@ from cyclecloud.model import (
     PlacementGroupStatus,
 )
 from cyclecloud.model.ClusterStatusModule import ClusterStatus as ClusterStatusFromModule
-from cyclecloud.session import DEFAULT_TIMEOUT, Response, ResponseStatus, Session
-from cyclecloud.testing import Emulator, EmulatorError
+from cyclecloud.session import (
+    DEFAULT_TIMEOUT,
+    ExpectedResponse,
+    Headers,
+    Response,
+    ResponseStatus,
+    Session,
+)
+from cyclecloud.testing import (
+    EMULATOR_PASSWORD_ENV,
+    EMULATOR_URL_ENV,
+    EMULATOR_USERNAME_ENV,
+    Emulator,
+    EmulatorError,
+)
 
 CLUSTER = "demo"
 
@@ -218,12 +231,25 @@ def tour_session(session: Session) -> None:
     """The lower-level forms existing programs use."""
     context = clusters._RequestContext()
     context.path = f"/clusters/{CLUSTER}/status"
+    expected: list[ExpectedResponse] = [(200, "object", dict)]
     status, raw = session.request(
-        context, "GET", query={"nodes": "false"}, expected_responses=[(200, "object", dict)]
+        context, "GET", query={"nodes": "false"}, expected_responses=expected
     )
     check(status.status_code == 200 and "nodearrays" in raw, "Session.request")
+    headers: Headers = status.headers
+    check("json" in str(headers.get("Content-Type")), "headers are case-insensitive")
+    check(json.loads(status.body) == raw and status.content.startswith(b"{"), "body, content")
     response: Response = session._request("GET", f"{session.url}/clusters/{CLUSTER}/status")
     check(response.status_code == 200 and response.json()["nodearrays"] == raw["nodearrays"], "")
+    check(response.ok and response.reason == "OK" and json.loads(response.text) == raw, "text")
+    response.raise_for_status()
+    missing = session._request("GET", f"{session.url}/clusters/no-such-cluster/status")
+    try:
+        missing.raise_for_status()
+    except HTTPStatusError as e:
+        check(e.status_code == 404, "raise_for_status raises for a 404")
+    else:
+        check(False, "raise_for_status raises for a 404")
     check(str(session._config["url"]).rstrip("/") == session.url, "session._config")
     check(session.timeout > 0 and session.verify_certificates in (True, False), "properties")
 
@@ -300,6 +326,14 @@ def tour_config(emulator: Emulator, folder: Path) -> None:
     )
     reader = cc_config.CycleCloudConfig(path)
     check(reader.get("cycleserver", "url") == emulator.url, "CycleCloudConfig.get")
+    check(reader.sections() == [cc_config.DEFAULT_SECTION], "sections")
+    check(reader.section_name() == "cycleserver", "section_name")
+    check(set(cc_config.REQUIRED_KEYS) <= set(reader.to_dict()), "to_dict has the keys")
+    reader.set("cyclecloud", "bastion_auto_detect", "true")
+    reader.persist()
+    reread = cc_config.CycleCloudConfig(path).get("cyclecloud", "bastion_auto_detect")
+    check(reread == "true", "persist writes the file")
+    check(cc_config.DEFAULT_CONFIG_PATH.endswith("config.ini"), "DEFAULT_CONFIG_PATH")
     loaded: dict[str, Any] = cc_config.load_config(path)
     check(loaded["verify_certificates"] is False, "load_config parses booleans")
     check(cc_config.parse_bool("yes") is True and cc_config.parse_timeout("30") == 30, "parse")
@@ -336,6 +370,20 @@ def tour_emulator_controls(emulator: Emulator) -> None:
         emulator.clear_faults()
         check(not emulator.faults() or emulator.faults() == {"http": [], "capacity": []}, "")
     check(isinstance(emulator.state(), dict) and "now" in json.dumps(emulator.clock()), "state")
+    loaded = emulator.load(
+        '[[cluster]]\nname = "spotty"\n'
+        '[[cluster.nodearray]]\nname = "burst"\nmachine_types = ["Standard_F2s_v2"]\n'
+        "interruptible = true\nmax_count = 4\n"
+    )
+    check(loaded == ["spotty"], f"load: {loaded}")
+    with Session(emulator.config()) as session:
+        clusters.scale(session, "spotty", "burst", total_node_count=2)
+    check(len(emulator.evict("spotty", nodearray="burst", count=1)) == 1, "evict")
+    check(emulator.http_url.startswith("http://") and emulator.running, "http_url, running")
+    check(not emulator.external and Emulator.from_env() is None, "from_env without the variables")
+    check(EMULATOR_URL_ENV not in os.environ, EMULATOR_URL_ENV)
+    check(EMULATOR_USERNAME_ENV.endswith("USERNAME"), EMULATOR_USERNAME_ENV)
+    check(EMULATOR_PASSWORD_ENV.endswith("PASSWORD"), EMULATOR_PASSWORD_ENV)
     # Every exception class is importable and part of one hierarchy.
     for error in (
         ConflictError,
@@ -350,7 +398,22 @@ def tour_emulator_controls(emulator: Emulator) -> None:
         check(issubclass(error, (CycleCloudError, Exception)), error.__name__)
 
 
+def tour_record() -> None:
+    """Record: a plain dict that the models serialize as one."""
+    record = Record({"Fixed": True})
+    record["KeepAlive"] = False
+    check(record.get("Missing", 7) == 7 and isinstance(record, dict), "Record is a dict")
+    request_set = NodeCreationRequestSet(nodearray="htc", count=1, node_attributes=record)
+    check(request_set.to_dict()["nodeAttributes"] == {"Fixed": True, "KeepAlive": False}, "")
+
+
 def main() -> int:
+    tour_record()
+    standalone = Emulator()
+    standalone.start()
+    check(standalone.running, "start")
+    standalone.stop()
+    check(not standalone.running, "stop")
     with Emulator() as emulator, tempfile.TemporaryDirectory() as folder:
         check(isinstance(cyclecloud.__version__, str), "__version__")
         tour_models()
