@@ -39,14 +39,12 @@ where
     F: FnOnce() -> T + Send + 'static,
 {
     let (tx, rx) = mpsc::sync_channel(1);
-    std::thread::Builder::new()
-        .name("cyclecloud-request".to_owned())
-        .spawn(move || {
-            let outcome = catch_unwind(AssertUnwindSafe(job));
-            // The receiver is gone if the caller was interrupted; nobody wants the answer.
-            let _ = tx.send(outcome);
-        })
-        .map_err(|e| internal(format!("cannot start a request thread: {e}")))?;
+    workers::dispatch(Box::new(move || {
+        let outcome = catch_unwind(AssertUnwindSafe(job));
+        // The receiver is gone if the caller was interrupted; nobody wants the answer.
+        let _ = tx.send(outcome);
+    }))
+    .map_err(|e| internal(format!("cannot start a request thread: {e}")))?;
     let mut rx = rx;
     loop {
         let (back, outcome) = py.detach(move || {
@@ -62,6 +60,106 @@ where
                 return Err(internal("the request thread ended without an answer"));
             }
         }
+    }
+}
+
+/// The threads requests run on: kept for a while after their job, so that a program making
+/// many small calls does not pay for starting a thread each time.
+///
+/// A finished worker puts its job channel on the idle list and waits [`IDLE_TIMEOUT`] for the
+/// next job; then it takes itself off the list and ends. If it is no longer on the list, a
+/// caller has just taken it and a job is on its way, so it waits for that job. After a
+/// `fork()` the child has none of its parent's threads: the list notes the process it belongs
+/// to and is discarded in another.
+mod workers {
+    use std::sync::Mutex;
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::time::Duration;
+
+    use super::lock;
+
+    /// A job; it must not panic (the caller wraps it in `catch_unwind`).
+    pub type Job = Box<dyn FnOnce() + Send>;
+
+    /// How long an idle worker waits for another job before it ends.
+    pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Idle workers kept at most.
+    pub const MAX_IDLE: usize = 16;
+
+    struct Idle {
+        pid: u32,
+        next_id: u64,
+        workers: Vec<(u64, mpsc::Sender<Job>)>,
+    }
+
+    static IDLE: Mutex<Idle> = Mutex::new(Idle {
+        pid: 0,
+        next_id: 0,
+        workers: Vec::new(),
+    });
+
+    /// Runs `job` on an idle worker, or on a new one.
+    pub fn dispatch(mut job: Job) -> std::io::Result<()> {
+        loop {
+            let worker = {
+                let mut idle = lock(&IDLE);
+                let pid = std::process::id();
+                if idle.pid != pid {
+                    idle.pid = pid;
+                    idle.workers.clear();
+                }
+                idle.workers.pop()
+            };
+            let Some((_, tx)) = worker else { break };
+            match tx.send(job) {
+                Ok(()) => return Ok(()),
+                // That worker is gone; try the next one.
+                Err(mpsc::SendError(back)) => job = back,
+            }
+        }
+        spawn(job)
+    }
+
+    fn spawn(job: Job) -> std::io::Result<()> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let id = {
+            let mut idle = lock(&IDLE);
+            idle.next_id += 1;
+            idle.next_id
+        };
+        std::thread::Builder::new()
+            .name("cyclecloud-request".to_owned())
+            .spawn(move || {
+                let mut job = job;
+                loop {
+                    job();
+                    {
+                        let mut idle = lock(&IDLE);
+                        if idle.pid != std::process::id() || idle.workers.len() >= MAX_IDLE {
+                            return;
+                        }
+                        idle.workers.push((id, tx.clone()));
+                    }
+                    job = match rx.recv_timeout(IDLE_TIMEOUT) {
+                        Ok(next) => next,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                        Err(RecvTimeoutError::Timeout) => {
+                            let mut idle = lock(&IDLE);
+                            if let Some(i) = idle.workers.iter().position(|(w, _)| *w == id) {
+                                idle.workers.swap_remove(i);
+                                return;
+                            }
+                            drop(idle);
+                            // Taken off the list by a caller: its job is on the way.
+                            match rx.recv() {
+                                Ok(next) => next,
+                                Err(_) => return,
+                            }
+                        }
+                    };
+                }
+            })
+            .map(drop)
     }
 }
 
@@ -332,6 +430,21 @@ mod test {
             }));
             let payload = outcome.expect_err("the panic must reach the caller");
             assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom on the worker"));
+        });
+    }
+
+    #[test]
+    fn workers_are_reused_and_many_jobs_all_answer() {
+        Python::attach(|py| {
+            let mut threads = std::collections::HashSet::new();
+            for i in 0..200_u32 {
+                let (id, doubled) =
+                    run_interruptible(py, move || (std::thread::current().id(), i * 2)).unwrap();
+                assert_eq!(doubled, i * 2);
+                threads.insert(id);
+            }
+            // Other tests may hold a worker meanwhile, but idle ones are taken again.
+            assert!(threads.len() < 10, "{} threads for 200 jobs", threads.len());
         });
     }
 
