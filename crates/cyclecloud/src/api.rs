@@ -14,6 +14,15 @@ use crate::{Error, Session};
 ///
 /// Only the name is guaranteed; every other attribute the server sends (`Nodes`,
 /// `NodeArrays`, …) is kept in `extra`.
+///
+/// ```
+/// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+/// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+/// let records = session.list_clusters()?;
+/// assert_eq!(records[0].name, "demo");
+/// println!("{:?} -> {:?}", records[0].state, records[0].target_state);
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterRecord {
     /// The cluster name (`ClusterName`).
@@ -97,6 +106,19 @@ impl Session {
 
     /// Create nodes in one or more node arrays.
     ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::models::NodeCreationRequest;
+    /// let request: NodeCreationRequest = serde_json::from_value(serde_json::json!({
+    ///     "requestId": "create-1",
+    ///     "sets": [{"nodearray": "htc", "count": 2, "definition": {"machineType": "Standard_F4s_v2"}}]
+    /// }))?;
+    /// let result = session.create_nodes("demo", &request)?;
+    /// assert_eq!(result.sets[0].added, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// See the list above; 409 for invalid input or a `requestId` already used.
     pub fn create_nodes(
@@ -137,6 +159,19 @@ impl Session {
 
     /// [`NodeAction::Deallocate`] the selected nodes.
     ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::models::NodeManagementRequest;
+    /// let htc = session.scale("demo", "htc", None, Some(1))?;
+    /// let nodes = session.get_nodes("demo", Some(&htc.operation_id), None)?.nodes;
+    /// let ids = nodes.iter().filter_map(|n| n["NodeId"].as_str().map(String::from)).collect();
+    /// let selection = NodeManagementRequest { ids: Some(ids), ..Default::default() };
+    /// let result = session.deallocate_nodes("demo", &selection)?;
+    /// assert_eq!(result.nodes[0].status.as_deref(), Some("OK"));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`Session::manage_nodes`].
     pub fn deallocate_nodes(
@@ -148,6 +183,16 @@ impl Session {
     }
 
     /// [`NodeAction::Remove`] the selected nodes.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::models::NodeManagementRequest;
+    /// session.scale("demo", "gpu", None, Some(1))?;
+    /// let selection = NodeManagementRequest { names: Some(vec!["gpu-1".into()]), ..Default::default() };
+    /// session.remove_nodes("demo", &selection)?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Session::manage_nodes`].
@@ -161,6 +206,16 @@ impl Session {
 
     /// [`NodeAction::Restart`] the selected nodes.
     ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::models::NodeManagementRequest;
+    /// let selection = NodeManagementRequest { names: Some(vec!["scheduler".into()]), ..Default::default() };
+    /// let result = session.restart_nodes("demo", &selection)?;
+    /// assert_eq!(result.nodes[0].name, "scheduler");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`Session::manage_nodes`].
     pub fn restart_nodes(
@@ -172,6 +227,18 @@ impl Session {
     }
 
     /// [`NodeAction::Reimage`] the selected nodes.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::models::NodeManagementRequest;
+    /// let selection = NodeManagementRequest {
+    ///     filter: Some(r#"Name === "scheduler""#.into()),
+    ///     ..Default::default()
+    /// };
+    /// session.reimage_nodes("demo", &selection)?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Session::manage_nodes`].
@@ -185,6 +252,16 @@ impl Session {
 
     /// [`NodeAction::Shutdown`] the selected nodes.
     ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::models::NodeManagementRequest;
+    /// session.scale("demo", "htc", None, Some(1))?;
+    /// let selection = NodeManagementRequest { names: Some(vec!["htc-1".into()]), ..Default::default() };
+    /// session.shutdown_nodes("demo", &selection)?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`Session::manage_nodes`].
     pub fn shutdown_nodes(
@@ -197,6 +274,15 @@ impl Session {
 
     /// [`NodeAction::Start`] the selected nodes.
     ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::models::NodeManagementRequest;
+    /// let selection = NodeManagementRequest { names: Some(vec!["scheduler".into()]), ..Default::default() };
+    /// session.start_nodes("demo", &selection)?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`Session::manage_nodes`].
     pub fn start_nodes(
@@ -208,6 +294,17 @@ impl Session {
     }
 
     /// [`NodeAction::Terminate`] the selected nodes.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::models::NodeManagementRequest;
+    /// // The scheduler is KeepAlive: the call succeeds, the node reports why it was not touched.
+    /// let selection = NodeManagementRequest { names: Some(vec!["scheduler".into()]), ..Default::default() };
+    /// let result = session.terminate_nodes("demo", &selection)?;
+    /// assert_eq!(result.nodes[0].status.as_deref(), Some("Error"));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Session::manage_nodes`].
@@ -246,6 +343,16 @@ impl Session {
 
     /// Core hours and estimated cost of a cluster.
     ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::endpoints::{Granularity, Timeframe, UsageParams};
+    /// let params = UsageParams::default().timeframe(Timeframe::WeekToDate).granularity(Granularity::Total);
+    /// let usage = session.get_cluster_usage("demo", &params)?;
+    /// println!("{} interval(s)", usage.usage.len());
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// See the list above; [`Error::InvalidArgument`] if `params` does not validate.
     pub fn get_cluster_usage(
@@ -260,6 +367,13 @@ impl Session {
     }
 
     /// Submit a Guest Health Report for a node. The server answers 202 with no body.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// session.post_ghr("demo", "scheduler", Some("Resource.Hpc.Reboot"), Some("xid 79"))?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// See the list above; 404 for an unknown node, 409 if a report was already submitted.
@@ -279,6 +393,14 @@ impl Session {
 
     /// The Guest Health Report state of a node, as free-form JSON.
     ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// let report = session.get_ghr("demo", "scheduler", None, None)?;
+    /// println!("{report}");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// See the list above; 404 for an unknown node.
     pub fn get_ghr(
@@ -296,6 +418,21 @@ impl Session {
 
     /// All operations, or the zero or one submitted with `request_id`.
     ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::models::NodeManagementRequest;
+    /// let selection = NodeManagementRequest {
+    ///     names: Some(vec!["scheduler".into()]),
+    ///     request_id: Some("restart-7".into()),
+    ///     ..Default::default()
+    /// };
+    /// session.restart_nodes("demo", &selection)?;
+    /// let found = session.list_operations(Some("restart-7"))?;
+    /// assert_eq!(found.len(), 1);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// See the list above.
     pub fn list_operations(&self, request_id: Option<&str>) -> Result<Vec<OperationStatus>, Error> {
@@ -303,6 +440,15 @@ impl Session {
     }
 
     /// One operation by id.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// let result = session.scale("demo", "htc", None, Some(1))?;
+    /// let operation = session.get_operation(&result.operation_id)?;
+    /// println!("{} at {}", operation.action, operation.start_time);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// See the list above; 404 for an unknown id.
@@ -327,6 +473,13 @@ impl Session {
 
     /// Retry the failed nodes of a cluster (`POST /cloud/actions/retry/{cluster}`); returns
     /// the server's JSON answer, or `null` if the body is empty.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// session.retry("demo")?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// See the list above.

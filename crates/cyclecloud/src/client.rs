@@ -105,6 +105,12 @@ impl Client {
     }
 
     /// The configuration this client was built from.
+    ///
+    /// ```
+    /// let client = cyclecloud::Client::new(cyclecloud::Config::new("https://cc.example.com", "alice", "s3cret")?)?;
+    /// assert_eq!(client.config().url(), "https://cc.example.com");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn config(&self) -> &Config {
         self.session.config()
@@ -220,12 +226,26 @@ pub struct Cluster {
 
 impl Cluster {
     /// The cluster name.
+    ///
+    /// ```
+    /// # let client = cyclecloud::Client::new(cyclecloud::Config::new("http://h", "u", "p")?)?;
+    /// assert_eq!(client.cluster_unchecked("demo").name(), "demo");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The [`Session`] underneath, for the Direct API.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let client = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// let demo = client.cluster("demo")?;
+    /// let usage = demo.session().get_cluster_usage(demo.name(), &Default::default())?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn session(&self) -> &Session {
         &self.session
@@ -450,6 +470,14 @@ impl Cluster {
 
     /// Restart (reboot) the selected nodes.
     ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let demo = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?.cluster("demo")?;
+    /// let result = demo.restart_nodes(&cyclecloud::NodeSelection::new().names(["scheduler"]))?;
+    /// assert_eq!(result.nodes[0].status.as_deref(), Some("OK"));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`Cluster::manage_nodes`].
     pub fn restart_nodes(&self, selection: &NodeSelection) -> Result<NodeManagementResult, Error> {
@@ -457,6 +485,13 @@ impl Cluster {
     }
 
     /// Reimage the selected nodes (reinstall from their image).
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let demo = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?.cluster("demo")?;
+    /// demo.reimage_nodes(&cyclecloud::NodeSelection::new().filter(r#"Name === "scheduler""#))?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Cluster::manage_nodes`].
@@ -523,11 +558,22 @@ pub struct NodeSelection {
 
 impl NodeSelection {
     /// An empty selection; add at least one selector before using it.
+    ///
+    /// ```
+    /// let selection = cyclecloud::NodeSelection::new();
+    /// assert!(selection.is_empty());
+    /// assert!(selection.validate().is_err());
+    /// ```
     pub fn new() -> Self {
         NodeSelection::default()
     }
 
     /// Also select the nodes with these names (`Name`).
+    ///
+    /// ```
+    /// let s = cyclecloud::NodeSelection::new().names(["htc-1"]).names(vec!["htc-2".to_string()]);
+    /// assert_eq!(s.to_request().names.unwrap(), ["htc-1", "htc-2"]);
+    /// ```
     pub fn names<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
         self.names.extend(names.into_iter().map(Into::into));
         self
@@ -545,12 +591,22 @@ impl NodeSelection {
     }
 
     /// Also select the nodes with these short host names (`Hostname`, without domain).
+    ///
+    /// ```
+    /// let s = cyclecloud::NodeSelection::new().hostnames(["ip-0A010005"]);
+    /// assert_eq!(s.to_request().hostnames.unwrap(), ["ip-0A010005"]);
+    /// ```
     pub fn hostnames<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hostnames: I) -> Self {
         self.hostnames.extend(hostnames.into_iter().map(Into::into));
         self
     }
 
     /// Also select the nodes with these private IP addresses (`PrivateIp`).
+    ///
+    /// ```
+    /// let s = cyclecloud::NodeSelection::new().ip_addresses(["10.1.0.5", "10.1.0.6"]);
+    /// assert_eq!(s.to_request().ip_addresses.unwrap().len(), 2);
+    /// ```
     pub fn ip_addresses<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ips: I) -> Self {
         self.ip_addresses.extend(ips.into_iter().map(Into::into));
         self
@@ -559,6 +615,11 @@ impl NodeSelection {
     /// Also select the nodes matching a filter expression, e.g.
     /// `Template === "htc" && Status === "Ready"` (strings inside it must be quoted).
     /// Replaces an earlier filter.
+    ///
+    /// ```
+    /// let s = cyclecloud::NodeSelection::new().filter(r#"Template === "htc" && Status === "Ready""#);
+    /// assert!(s.to_request().filter.unwrap().starts_with("Template"));
+    /// ```
     pub fn filter(mut self, expression: impl Into<String>) -> Self {
         self.filter = Some(expression.into());
         self
@@ -568,6 +629,11 @@ impl NodeSelection {
     /// second request with the same id (409), so a retried call cannot act twice.
     ///
     /// Defaults to none.
+    ///
+    /// ```
+    /// let s = cyclecloud::NodeSelection::new().names(["htc-1"]).request_id("drain-htc-1");
+    /// assert_eq!(s.to_request().request_id.as_deref(), Some("drain-htc-1"));
+    /// ```
     pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
         self
@@ -590,6 +656,13 @@ impl NodeSelection {
 
     /// Check that something is selected.
     ///
+    /// ```
+    /// use cyclecloud::{Error, NodeSelection};
+    /// assert!(NodeSelection::new().names(["htc-1"]).validate().is_ok());
+    /// let err = NodeSelection::new().validate().unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument { argument: "selection", .. }));
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidArgument`] (`selection`) if [`NodeSelection::is_empty`].
     pub fn validate(&self) -> Result<(), Error> {
@@ -603,6 +676,11 @@ impl NodeSelection {
     }
 
     /// The REST request body for this selection (empty selectors are left out).
+    ///
+    /// ```
+    /// let request = cyclecloud::NodeSelection::new().ids(["a1"]).to_request();
+    /// assert_eq!(serde_json::to_string(&request).unwrap(), r#"{"ids":["a1"]}"#);
+    /// ```
     pub fn to_request(&self) -> NodeManagementRequest {
         let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
         NodeManagementRequest {
@@ -642,12 +720,21 @@ pub enum WaitTarget {
 
 impl WaitTarget {
     /// The nodes of the operation `id`.
+    ///
+    /// ```
+    /// assert_eq!(cyclecloud::WaitTarget::operation("op-1"), cyclecloud::WaitTarget::Operation("op-1".into()));
+    /// ```
     #[must_use]
     pub fn operation(id: impl Into<String>) -> Self {
         WaitTarget::Operation(id.into())
     }
 
     /// The nodes with these names (duplicates are ignored).
+    ///
+    /// ```
+    /// let target = cyclecloud::WaitTarget::nodes(["htc-1", "htc-2", "htc-1"]);
+    /// assert_eq!(target, cyclecloud::WaitTarget::Nodes(vec!["htc-1".into(), "htc-2".into()]));
+    /// ```
     #[must_use]
     pub fn nodes<I: IntoIterator<Item = S>, S: Into<String>>(names: I) -> Self {
         let mut list: Vec<String> = Vec::new();
@@ -687,6 +774,18 @@ const TERMINATED: [&str; 4] = ["terminated", "off", "removed", "gone"];
 /// It polls `GET /clusters/{name}/nodes` (for an operation: `?operation=ID`, picking up
 /// every node the operation touched) until every node has the status, a node fails, or the
 /// time is up.
+///
+/// ```
+/// # let client = cyclecloud::Client::new(cyclecloud::Config::new("http://h", "u", "p")?)?;
+/// use std::time::Duration;
+/// let demo = client.cluster_unchecked("demo");
+/// let wait = demo
+///     .wait(cyclecloud::WaitTarget::nodes(["htc-1", "htc-2"]))
+///     .until("Deallocated")
+///     .timeout(Duration::from_secs(600))
+///     .poll_interval(Duration::from_secs(5)); // nothing is sent until wait.run()
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a Wait does nothing until run() is called"]
 pub struct Wait<'a> {
@@ -703,6 +802,13 @@ impl Wait<'_> {
     /// array nodes are), or any other status.
     ///
     /// Defaults to `"Ready"`.
+    ///
+    /// ```
+    /// # let client = cyclecloud::Client::new(cyclecloud::Config::new("http://h", "u", "p")?)?;
+    /// let demo = client.cluster_unchecked("demo");
+    /// let wait = demo.wait(cyclecloud::WaitTarget::operation("op-1")).until("Terminated");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn until(mut self, status: impl Into<String>) -> Self {
         self.until = status.into();
         self
@@ -711,6 +817,13 @@ impl Wait<'_> {
     /// How long to wait in total before failing with [`Error::WaitTimeout`].
     ///
     /// Defaults to 30 minutes.
+    ///
+    /// ```
+    /// # let client = cyclecloud::Client::new(cyclecloud::Config::new("http://h", "u", "p")?)?;
+    /// let demo = client.cluster_unchecked("demo");
+    /// let wait = demo.wait(cyclecloud::WaitTarget::operation("op-1")).timeout(std::time::Duration::from_secs(120));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -719,6 +832,13 @@ impl Wait<'_> {
     /// Wait without a time limit.
     ///
     /// Defaults to off (the timeout applies).
+    ///
+    /// ```
+    /// # let client = cyclecloud::Client::new(cyclecloud::Config::new("http://h", "u", "p")?)?;
+    /// let demo = client.cluster_unchecked("demo");
+    /// let wait = demo.wait(cyclecloud::WaitTarget::operation("op-1")).no_timeout();
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn no_timeout(mut self) -> Self {
         self.timeout = None;
         self
@@ -727,6 +847,13 @@ impl Wait<'_> {
     /// The pause between two polls.
     ///
     /// Defaults to 1 second.
+    ///
+    /// ```
+    /// # let client = cyclecloud::Client::new(cyclecloud::Config::new("http://h", "u", "p")?)?;
+    /// let demo = client.cluster_unchecked("demo");
+    /// let wait = demo.wait(cyclecloud::WaitTarget::operation("op-1")).poll_interval(std::time::Duration::from_secs(10));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
         self

@@ -7,9 +7,21 @@ use std::time::Duration;
 use crate::Error;
 
 /// Default for [`Config::timeout`]: 60 seconds, like the Python `cyclecloud` package.
+///
+/// ```
+/// let config = cyclecloud::Config::new("http://h", "u", "p")?;
+/// assert_eq!(config.timeout(), cyclecloud::DEFAULT_TIMEOUT);
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Default for [`Config::max_response_size`]: 1 GiB.
+///
+/// ```
+/// let config = cyclecloud::Config::new("http://h", "u", "p")?;
+/// assert_eq!(config.max_response_size(), cyclecloud::DEFAULT_MAX_RESPONSE_SIZE);
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 1 << 30;
 
 /// A password that never shows up in `Debug` or `Display` output.
@@ -24,12 +36,22 @@ pub struct Password(String);
 
 impl Password {
     /// Wrap a password.
+    ///
+    /// ```
+    /// let p = cyclecloud::Password::new(String::from("s3cret"));
+    /// assert_eq!(p.to_string(), "<redacted>");
+    /// ```
     #[must_use]
     pub fn new(password: impl Into<String>) -> Self {
         Password(password.into())
     }
 
     /// The password in clear text. Only call this to authenticate.
+    ///
+    /// ```
+    /// let p = cyclecloud::Password::from("s3cret");
+    /// assert_eq!(p.expose(), "s3cret");
+    /// ```
     #[must_use]
     pub fn expose(&self) -> &str {
         &self.0
@@ -90,12 +112,24 @@ pub struct Config {
 
 impl Config {
     /// A builder with every field at its default (URL, username and password empty).
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::builder().url("http://h").username("u").password("p").build()?;
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()
     }
 
     /// Shortcut for a config with the given URL and credentials and every other field at its
     /// default.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::new("https://cc.example.com", "alice", "s3cret")?;
+    /// assert!(config.verify_certificates());
+    /// assert!(cyclecloud::Config::new("cc.example.com", "alice", "s3cret").is_err());
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::Config`] if a field is invalid (see [`Config::validate`]).
@@ -115,6 +149,12 @@ impl Config {
     /// (`/clusters/…`) are appended to it, so it may carry a path prefix.
     ///
     /// Required; there is no default.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::new("https://cc.example.com:8443", "alice", "s3cret")?;
+    /// assert_eq!(config.url(), "https://cc.example.com:8443");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn url(&self) -> &str {
         &self.url
@@ -123,6 +163,12 @@ impl Config {
     /// User name for HTTP Basic authentication.
     ///
     /// Required; there is no default.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::new("https://cc.example.com", "alice", "s3cret")?;
+    /// assert_eq!(config.username(), "alice");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn username(&self) -> &str {
         &self.username
@@ -131,6 +177,13 @@ impl Config {
     /// Password for HTTP Basic authentication.
     ///
     /// Required; there is no default.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::new("https://cc.example.com", "alice", "s3cret")?;
+    /// assert_eq!(config.password().expose(), "s3cret");
+    /// assert_eq!(format!("{:?}", config.password()), "<redacted>");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn password(&self) -> &Password {
         &self.password
@@ -140,6 +193,12 @@ impl Config {
     /// onto connect, send, first byte, per-read and whole-body budgets.
     ///
     /// Defaults to 60 seconds.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::new("https://cc.example.com", "alice", "s3cret")?;
+    /// assert_eq!(config.timeout(), std::time::Duration::from_secs(60));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn timeout(&self) -> Duration {
         self.timeout
@@ -149,6 +208,12 @@ impl Config {
     /// certificate; a warning is logged once per session.
     ///
     /// Defaults to `true`.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::new("https://cc.example.com", "alice", "s3cret")?;
+    /// assert!(config.verify_certificates());
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn verify_certificates(&self) -> bool {
         self.verify_certificates
@@ -159,6 +224,15 @@ impl Config {
     /// compiled into the crate (`webpki-roots`) is used.
     ///
     /// Defaults to `None`.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::builder()
+    ///     .url("https://cc.example.com").username("alice").password("s3cret")
+    ///     .ca_bundle("/etc/pki/cc-ca.pem")
+    ///     .build()?;
+    /// assert_eq!(config.ca_bundle(), Some(std::path::Path::new("/etc/pki/cc-ca.pem")));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn ca_bundle(&self) -> Option<&Path> {
         self.ca_bundle.as_deref()
@@ -167,6 +241,12 @@ impl Config {
     /// Value of the `X-Cycle-Client-Version` header sent with every request.
     ///
     /// Defaults to `cyclecloud-rs:<crate version>`.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::new("https://cc.example.com", "alice", "s3cret")?;
+    /// assert!(config.client_version().starts_with("cyclecloud-rs:"));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn client_version(&self) -> &str {
         &self.client_version
@@ -176,12 +256,24 @@ impl Config {
     /// [`Error::ResponseTooLarge`]. A `nodes=true` status of a big cluster can be tens of MB.
     ///
     /// Defaults to 1 GiB.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::new("https://cc.example.com", "alice", "s3cret")?;
+    /// assert_eq!(config.max_response_size(), 1 << 30);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn max_response_size(&self) -> u64 {
         self.max_response_size
     }
 
     /// Check every field.
+    ///
+    /// ```
+    /// let config = cyclecloud::Config::new("https://cc.example.com", "alice", "s3cret")?;
+    /// assert!(config.validate().is_ok());
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::Config`] naming the first bad field: `url` (empty, not `http://` or
@@ -222,6 +314,10 @@ impl Config {
 }
 
 /// Environment variables read by [`Config::from_env`], in the order of [`Config`]'s fields.
+///
+/// ```
+/// assert_eq!(cyclecloud::ENV_VARS[0], "CYCLECLOUD_URL");
+/// ```
 pub const ENV_VARS: [&str; 6] = [
     "CYCLECLOUD_URL",
     "CYCLECLOUD_USERNAME",
@@ -370,6 +466,16 @@ fn validate_url(url: &str) -> Result<(), Error> {
 }
 
 /// Builder for [`Config`]; every setter documents its default.
+///
+/// ```
+/// let config = cyclecloud::Config::builder()
+///     .url("https://cc.example.com")
+///     .username("alice")
+///     .password("s3cret")
+///     .verify_certificates(false)
+///     .build()?;
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ConfigBuilder {
@@ -397,6 +503,12 @@ impl ConfigBuilder {
     /// Base URL of the server, e.g. `https://cyclecloud.example.com:8443`.
     ///
     /// Required; there is no default.
+    ///
+    /// ```
+    /// let b = cyclecloud::Config::builder().url("https://cc.example.com").username("u").password("p");
+    /// assert_eq!(b.build()?.url(), "https://cc.example.com");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.config.url = url.into();
         self
@@ -405,6 +517,12 @@ impl ConfigBuilder {
     /// User name for HTTP Basic authentication.
     ///
     /// Required; there is no default.
+    ///
+    /// ```
+    /// let b = cyclecloud::Config::builder().url("http://h").username("alice").password("p");
+    /// assert_eq!(b.build()?.username(), "alice");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn username(mut self, username: impl Into<String>) -> Self {
         self.config.username = username.into();
         self
@@ -413,6 +531,12 @@ impl ConfigBuilder {
     /// Password for HTTP Basic authentication.
     ///
     /// Required; there is no default.
+    ///
+    /// ```
+    /// let b = cyclecloud::Config::builder().url("http://h").username("u").password(String::from("s3cret"));
+    /// assert_eq!(b.build()?.password().expose(), "s3cret");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn password(mut self, password: impl Into<Password>) -> Self {
         self.config.password = password.into();
         self
@@ -421,6 +545,13 @@ impl ConfigBuilder {
     /// Per-phase timeout, see [`Config::timeout`].
     ///
     /// Defaults to 60 seconds.
+    ///
+    /// ```
+    /// let b = cyclecloud::Config::builder().url("http://h").username("u").password("p");
+    /// let config = b.timeout(std::time::Duration::from_secs(5)).build()?;
+    /// assert_eq!(config.timeout().as_secs(), 5);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
         self
@@ -429,6 +560,12 @@ impl ConfigBuilder {
     /// Verify the server certificate, see [`Config::verify_certificates`].
     ///
     /// Defaults to `true`.
+    ///
+    /// ```
+    /// let b = cyclecloud::Config::builder().url("https://h").username("u").password("p");
+    /// assert!(!b.verify_certificates(false).build()?.verify_certificates());
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn verify_certificates(mut self, verify: bool) -> Self {
         self.config.verify_certificates = verify;
         self
@@ -437,6 +574,12 @@ impl ConfigBuilder {
     /// PEM file of the only trusted CA certificates, see [`Config::ca_bundle`].
     ///
     /// Defaults to `None` (the Mozilla root set).
+    ///
+    /// ```
+    /// let b = cyclecloud::Config::builder().url("https://h").username("u").password("p");
+    /// assert!(b.ca_bundle("/etc/pki/cc-ca.pem").build()?.ca_bundle().is_some());
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
         self.config.ca_bundle = Some(path.into());
         self
@@ -445,6 +588,12 @@ impl ConfigBuilder {
     /// Value of the `X-Cycle-Client-Version` header.
     ///
     /// Defaults to `cyclecloud-rs:<crate version>`.
+    ///
+    /// ```
+    /// let b = cyclecloud::Config::builder().url("http://h").username("u").password("p");
+    /// assert_eq!(b.client_version("my-autoscaler:1.0").build()?.client_version(), "my-autoscaler:1.0");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn client_version(mut self, value: impl Into<String>) -> Self {
         self.config.client_version = value.into();
         self
@@ -453,12 +602,23 @@ impl ConfigBuilder {
     /// Largest accepted response body in bytes, see [`Config::max_response_size`].
     ///
     /// Defaults to 1 GiB.
+    ///
+    /// ```
+    /// let b = cyclecloud::Config::builder().url("http://h").username("u").password("p");
+    /// assert_eq!(b.max_response_size(1 << 20).build()?.max_response_size(), 1 << 20);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn max_response_size(mut self, bytes: u64) -> Self {
         self.config.max_response_size = bytes;
         self
     }
 
     /// Validate and return the config.
+    ///
+    /// ```
+    /// let err = cyclecloud::Config::builder().url("http://h").username("u").build().unwrap_err();
+    /// assert!(matches!(err, cyclecloud::Error::Config { field: "password", .. }));
+    /// ```
     ///
     /// # Errors
     /// [`Error::Config`] naming the first bad field, see [`Config::validate`].

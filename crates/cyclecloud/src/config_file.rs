@@ -33,13 +33,31 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 
 /// The section that holds the server settings, `[cycleserver]`.
+///
+/// ```
+/// let ini = cyclecloud::config_file::IniFile::parse("[cycleserver]\nurl = http://h\n")?;
+/// assert!(ini.has_section(cyclecloud::config_file::DEFAULT_SECTION));
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 pub const DEFAULT_SECTION: &str = "cycleserver";
 
 /// The environment variable naming a configuration file to read instead of
 /// `~/.cycle/config.ini`.
+///
+/// ```
+/// // CYCLECLOUD_CONFIG=/etc/cyclecloud/config.ini my-autoscaler
+/// assert_eq!(cyclecloud::config_file::CONFIG_ENV_VAR, "CYCLECLOUD_CONFIG");
+/// ```
 pub const CONFIG_ENV_VAR: &str = "CYCLECLOUD_CONFIG";
 
 /// The name of `configparser`'s defaults section.
+///
+/// ```
+/// use cyclecloud::config_file::{IniFile, DEFAULTS};
+/// let ini = IniFile::parse("[DEFAULT]\ntimeout = 30\n")?;
+/// assert_eq!(ini.items(DEFAULTS).unwrap(), [("timeout", "30")]);
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 pub const DEFAULTS: &str = "DEFAULT";
 
 /// What went wrong while reading a configuration file, and where.
@@ -67,6 +85,16 @@ pub struct ConfigFileError {
 }
 
 /// The kind of a [`ConfigFileError`].
+///
+/// ```
+/// use cyclecloud::{Error, config_file::{ConfigFileProblem, IniFile}};
+/// match IniFile::parse("url = http://h\n") {
+///     Err(Error::ConfigFile(e)) if matches!(e.problem, ConfigFileProblem::MissingSectionHeader) => {
+///         assert_eq!(e.line, Some(1));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ConfigFileProblem {
@@ -241,6 +269,14 @@ pub struct IniFile {
 impl IniFile {
     /// Parse INI text with `configparser`'s rules (see the [module docs](self)).
     ///
+    /// ```
+    /// use cyclecloud::config_file::IniFile;
+    /// let ini = IniFile::parse("[cycleserver]\npassword = 50%;#off\n")?;
+    /// assert_eq!(ini.get("cycleserver", "PASSWORD"), Some("50%;#off"));
+    /// assert!(IniFile::parse("[a]\nno delimiter\n").is_err());
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::ConfigFile`] with [`ConfigFileProblem::MissingSectionHeader`],
     /// [`ConfigFileProblem::DuplicateSection`], [`ConfigFileProblem::DuplicateOption`] or
@@ -276,6 +312,12 @@ impl IniFile {
     }
 
     /// The section names in file order, without `DEFAULT`.
+    ///
+    /// ```
+    /// let ini = cyclecloud::config_file::IniFile::parse("[DEFAULT]\n[cycleserver]\n[pogo azure]\n")?;
+    /// assert_eq!(ini.sections().collect::<Vec<_>>(), ["cycleserver", "pogo azure"]);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     pub fn sections(&self) -> impl Iterator<Item = &str> {
         self.sections.iter().map(|(name, _)| name.as_str())
     }
@@ -293,6 +335,12 @@ impl IniFile {
     }
 
     /// The keys and values of the `[DEFAULT]` section, in file order.
+    ///
+    /// ```
+    /// let ini = cyclecloud::config_file::IniFile::parse("[DEFAULT]\nA = 1\n")?;
+    /// assert_eq!(ini.defaults(), [("a".to_owned(), "1".to_owned())]);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn defaults(&self) -> &[(String, String)] {
         &self.defaults
@@ -330,6 +378,15 @@ impl IniFile {
 
     /// The value of `key` (matched lower-cased) in `section`, falling back to `[DEFAULT]`;
     /// `None` if the section or the key does not exist.
+    ///
+    /// ```
+    /// let ini = cyclecloud::config_file::IniFile::parse("[DEFAULT]\nTimeout = 30\n[s]\nurl = http://h\n")?;
+    /// assert_eq!(ini.get("s", "URL"), Some("http://h"));
+    /// assert_eq!(ini.get("s", "timeout"), Some("30"));
+    /// assert_eq!(ini.get("s", "missing"), None);
+    /// assert_eq!(ini.get("missing", "url"), None);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
         let key = key.to_lowercase();

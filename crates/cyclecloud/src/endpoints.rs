@@ -21,12 +21,36 @@ use crate::models::{NodeCreationRequest, NodeManagementRequest};
 use crate::request::{Method, Request, encode_path_segment};
 
 /// Status returned by the read endpoints.
+///
+/// ```
+/// use cyclecloud::endpoints::{self, STATUS_OK};
+/// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+/// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+/// let response = session.request_expect(&endpoints::get_cluster_status("demo", false)?, &[STATUS_OK])?;
+/// assert_eq!(response.status, 200);
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 pub const STATUS_OK: u16 = 200;
 /// Status returned by the mutating endpoints (create, node actions, scale, GHR post).
+///
+/// ```
+/// use cyclecloud::endpoints::{self, STATUS_ACCEPTED};
+/// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+/// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+/// let response = session.request_expect(&endpoints::scale("demo", "htc", None, Some(1))?, &[STATUS_ACCEPTED])?;
+/// assert!(response.header("Location").unwrap().starts_with("/operations/"));
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 pub const STATUS_ACCEPTED: u16 = 202;
 
 /// `GET /clusters/{cluster}/status?nodes=…`: the cluster's arrays, buckets and limits; with
 /// `nodes = true` also every active node record and each bucket's `activeNodes`.
+///
+/// ```
+/// let req = cyclecloud::endpoints::get_cluster_status("demo", true)?;
+/// assert_eq!(req.url("https://cc"), "https://cc/clusters/demo/status?nodes=true");
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] if `cluster` is empty, `.` or `..`.
@@ -40,6 +64,12 @@ pub fn get_cluster_status(cluster: &str, nodes: bool) -> Result<Request, Error> 
 
 /// `GET /clusters/{cluster}/nodes[?operation=…][&request_id=…]`: all node records, or only
 /// those touched by one operation (looked up by operation id or by the caller's request id).
+///
+/// ```
+/// let req = cyclecloud::endpoints::get_nodes("demo", None, Some("req-1"))?;
+/// assert_eq!(req.url("https://cc"), "https://cc/clusters/demo/nodes?request_id=req-1");
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] if `cluster` is empty, `.` or `..`.
@@ -61,6 +91,14 @@ pub fn get_nodes(
 
 /// `POST /clusters/{cluster}/nodes/create` with the request as JSON body.
 ///
+/// ```
+/// let request = cyclecloud::models::NodeCreationRequest::default();
+/// let req = cyclecloud::endpoints::create_nodes("demo", &request)?;
+/// assert_eq!(req.path, "/clusters/demo/nodes/create");
+/// assert_eq!(req.header("Content-Type"), Some("application/json"));
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidArgument`] if `cluster` is empty, `.` or `..`.
 pub fn create_nodes(cluster: &str, request: &NodeCreationRequest) -> Result<Request, Error> {
@@ -69,6 +107,11 @@ pub fn create_nodes(cluster: &str, request: &NodeCreationRequest) -> Result<Requ
 }
 
 /// What [`manage_nodes`] does to the selected nodes.
+///
+/// ```
+/// use cyclecloud::endpoints::NodeAction;
+/// assert_eq!(NodeAction::Deallocate.to_string(), "deallocate");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NodeAction {
@@ -90,6 +133,10 @@ pub enum NodeAction {
 
 impl NodeAction {
     /// Every action, in alphabetical order.
+    ///
+    /// ```
+    /// assert_eq!(cyclecloud::endpoints::NodeAction::ALL.len(), 7);
+    /// ```
     pub const ALL: [NodeAction; 7] = [
         NodeAction::Deallocate,
         NodeAction::Reimage,
@@ -101,6 +148,10 @@ impl NodeAction {
     ];
 
     /// The last path segment, e.g. `"terminate"`.
+    ///
+    /// ```
+    /// assert_eq!(cyclecloud::endpoints::NodeAction::Terminate.as_str(), "terminate");
+    /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -150,6 +201,13 @@ pub fn manage_nodes(
 /// `POST /clusters/{cluster}/scale/{nodearray}?totalCoreCount=…|totalNodeCount=…`: grow the
 /// array to a total (never shrinks it).
 ///
+/// ```
+/// let req = cyclecloud::endpoints::scale("demo", "hpc", Some(240), None)?;
+/// assert_eq!(req.url("https://cc"), "https://cc/clusters/demo/scale/hpc?totalCoreCount=240");
+/// assert!(cyclecloud::endpoints::scale("demo", "hpc", Some(240), Some(2)).is_err());
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidArgument`] if `cluster` or `nodearray` is empty, `.` or `..`, if not
 /// exactly one of the totals is given, or if the total is negative.
@@ -185,6 +243,11 @@ pub fn scale(
 }
 
 /// Period of a [`UsageParams`] query (`timeframe=`).
+///
+/// ```
+/// use cyclecloud::endpoints::{Timeframe, UsageParams};
+/// let params = UsageParams::default().timeframe(Timeframe::LastMonth);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Timeframe {
@@ -200,6 +263,10 @@ pub enum Timeframe {
 
 impl Timeframe {
     /// The REST value, e.g. `"monthToDate"`.
+    ///
+    /// ```
+    /// assert_eq!(cyclecloud::endpoints::Timeframe::MonthToDate.as_str(), "monthToDate");
+    /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -212,6 +279,11 @@ impl Timeframe {
 }
 
 /// Bucketing of a [`UsageParams`] query (`granularity=`).
+///
+/// ```
+/// use cyclecloud::endpoints::{Granularity, UsageParams};
+/// let params = UsageParams::default().granularity(Granularity::Hourly);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Granularity {
@@ -225,6 +297,10 @@ pub enum Granularity {
 
 impl Granularity {
     /// The REST value, e.g. `"daily"`.
+    ///
+    /// ```
+    /// assert_eq!(cyclecloud::endpoints::Granularity::Daily.as_str(), "daily");
+    /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -267,6 +343,11 @@ pub struct UsageParams {
 
 impl UsageParams {
     /// Set [`UsageParams::timeframe`].
+    ///
+    /// ```
+    /// use cyclecloud::endpoints::{Timeframe, UsageParams};
+    /// assert_eq!(UsageParams::default().timeframe(Timeframe::WeekToDate).timeframe, Some(Timeframe::WeekToDate));
+    /// ```
     #[must_use]
     pub fn timeframe(mut self, timeframe: Timeframe) -> Self {
         self.timeframe = Some(timeframe);
@@ -274,6 +355,11 @@ impl UsageParams {
     }
 
     /// Set [`UsageParams::from`].
+    ///
+    /// ```
+    /// let params = cyclecloud::endpoints::UsageParams::default().from("2024-01-01T00:00:00Z");
+    /// assert_eq!(params.from.as_deref(), Some("2024-01-01T00:00:00Z"));
+    /// ```
     #[must_use]
     pub fn from(mut self, from: impl Into<String>) -> Self {
         self.from = Some(from.into());
@@ -281,6 +367,11 @@ impl UsageParams {
     }
 
     /// Set [`UsageParams::to`].
+    ///
+    /// ```
+    /// let params = cyclecloud::endpoints::UsageParams::default().to("2024-02-01T00:00:00Z");
+    /// assert_eq!(params.to.as_deref(), Some("2024-02-01T00:00:00Z"));
+    /// ```
     #[must_use]
     pub fn to(mut self, to: impl Into<String>) -> Self {
         self.to = Some(to.into());
@@ -288,6 +379,11 @@ impl UsageParams {
     }
 
     /// Set [`UsageParams::granularity`].
+    ///
+    /// ```
+    /// use cyclecloud::endpoints::{Granularity, UsageParams};
+    /// assert_eq!(UsageParams::default().granularity(Granularity::Total).granularity, Some(Granularity::Total));
+    /// ```
     #[must_use]
     pub fn granularity(mut self, granularity: Granularity) -> Self {
         self.granularity = Some(granularity);
@@ -295,6 +391,13 @@ impl UsageParams {
     }
 
     /// Set [`UsageParams::details`].
+    ///
+    /// ```
+    /// let params = cyclecloud::endpoints::UsageParams::default().details(true);
+    /// let req = cyclecloud::endpoints::get_cluster_usage("demo", &params)?;
+    /// assert_eq!(req.query, [("expand".to_owned(), "details".to_owned())]);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn details(mut self, details: bool) -> Self {
         self.details = details;
@@ -302,6 +405,11 @@ impl UsageParams {
     }
 
     /// Check that `from` and `to` are given exactly when the timeframe is `Custom`.
+    ///
+    /// ```
+    /// use cyclecloud::endpoints::{Timeframe, UsageParams};
+    /// assert!(UsageParams::default().timeframe(Timeframe::Custom).validate().is_err());
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming `from`, `to` or `timeframe`.
@@ -334,6 +442,13 @@ impl UsageParams {
 /// `GET /clusters/{cluster}/usage?timeframe=…&from=…&to=…&granularity=…`: core hours and
 /// estimated cost.
 ///
+/// ```
+/// use cyclecloud::endpoints::{get_cluster_usage, Granularity, UsageParams};
+/// let req = get_cluster_usage("demo", &UsageParams::default().granularity(Granularity::Daily))?;
+/// assert_eq!(req.url("https://cc"), "https://cc/clusters/demo/usage?granularity=daily");
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidArgument`] if `cluster` is empty, `.` or `..`, or `params` does not
 /// validate.
@@ -362,6 +477,12 @@ pub fn get_cluster_usage(cluster: &str, params: &UsageParams) -> Result<Request,
 /// `POST /clusters/{cluster}/nodes/{node}/ghr?category=…&description=…`: submit a Guest
 /// Health Report for a node (202, no body).
 ///
+/// ```
+/// let req = cyclecloud::endpoints::post_ghr("demo", "htc-1", Some("Resource.Hpc.Reboot"), None)?;
+/// assert_eq!(req.url("https://cc"), "https://cc/clusters/demo/nodes/htc-1/ghr?category=Resource.Hpc.Reboot");
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidArgument`] if `cluster` or `node` is empty, `.` or `..`.
 pub fn post_ghr(
@@ -375,6 +496,12 @@ pub fn post_ghr(
 
 /// `GET /clusters/{cluster}/nodes/{node}/ghr?category=…&description=…`: the workload impact
 /// reported for a node.
+///
+/// ```
+/// let req = cyclecloud::endpoints::get_ghr("demo", "htc-1", None, None)?;
+/// assert_eq!(req.method, cyclecloud::Method::Get);
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] if `cluster` or `node` is empty, `.` or `..`.
@@ -408,6 +535,11 @@ fn ghr(
 
 /// `GET /operations/[?request_id=…]`: all operations, or the zero or one submitted with
 /// `request_id`.
+///
+/// ```
+/// let req = cyclecloud::endpoints::list_operations(Some("req-1"));
+/// assert_eq!(req.url("https://cc"), "https://cc/operations/?request_id=req-1");
+/// ```
 #[must_use]
 pub fn list_operations(request_id: Option<&str>) -> Request {
     let req = Request::new(Method::Get, "/operations/");
@@ -419,6 +551,12 @@ pub fn list_operations(request_id: Option<&str>) -> Request {
 
 /// `GET /operations/{id}`: one operation.
 ///
+/// ```
+/// let req = cyclecloud::endpoints::get_operation("3b53d621")?;
+/// assert_eq!(req.path, "/operations/3b53d621");
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
+///
 /// # Errors
 /// [`Error::InvalidArgument`] if `id` is empty, `.` or `..`.
 pub fn get_operation(id: &str) -> Result<Request, Error> {
@@ -428,6 +566,11 @@ pub fn get_operation(id: &str) -> Result<Request, Error> {
 
 /// `GET /cloud/api/clusters?summary=true`: one record per cluster (an internal endpoint of
 /// the CycleCloud CLI; there is no public cluster listing).
+///
+/// ```
+/// let req = cyclecloud::endpoints::list_clusters();
+/// assert_eq!(req.path, "/cloud/api/clusters");
+/// ```
 #[must_use]
 pub fn list_clusters() -> Request {
     Request::new(Method::Get, "/cloud/api/clusters").with_query("summary", "true")
@@ -435,6 +578,12 @@ pub fn list_clusters() -> Request {
 
 /// `POST /cloud/actions/retry/{cluster}`: retry the cluster's failed nodes (a legacy action
 /// endpoint used by scalelib; answers 200).
+///
+/// ```
+/// let req = cyclecloud::endpoints::retry("demo")?;
+/// assert_eq!(req.path, "/cloud/actions/retry/demo");
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] if `cluster` is empty, `.` or `..`.

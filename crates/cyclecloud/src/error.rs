@@ -4,6 +4,15 @@ use crate::models::ErrorBody;
 use crate::request::Method;
 
 /// A boxed lower-level error kept as the [`source`](std::error::Error::source) of an [`Error`].
+///
+/// ```
+/// let err = cyclecloud::Client::new(cyclecloud::Config::new("http://127.0.0.1:1", "u", "p")?)?
+///     .clusters()
+///     .unwrap_err();
+/// let cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&err);
+/// assert!(cause.is_some());
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// How many characters of a response body [`Error::Decode`] keeps, and how many of a
@@ -16,6 +25,19 @@ const STATUS_DISPLAY_CHARS: usize = 1024;
 /// No variant ever contains the password or the `Authorization` header: URLs are the
 /// configured base URL (which may not carry credentials, see [`Config`](crate::Config))
 /// plus the request path and query.
+///
+/// ```
+/// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+/// # let client = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+/// use cyclecloud::Error;
+/// match client.cluster("demo")?.scale_by_nodes("no-such-array", 1) {
+///     Ok(result) => println!("operation {}", result.operation_id),
+///     Err(Error::Status { status, body, .. }) => println!("{status}: {body}"),
+///     Err(Error::Timeout { url, .. }) => println!("{url} did not answer in time"),
+///     Err(other) => return Err(other),
+/// }
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -152,6 +174,22 @@ pub enum Error {
 }
 
 /// The details of [`Error::WaitTimeout`] and [`Error::NodesFailed`].
+///
+/// ```
+/// # let server = cyclecloud_emulator::EmbeddedServer::start(cyclecloud_emulator::Options {
+/// #     phase_delay: std::time::Duration::from_secs(3600), ..Default::default() }).unwrap();
+/// # let demo = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?.cluster("demo")?;
+/// use std::time::Duration;
+/// let result = demo.scale_by_nodes("htc", 1)?;
+/// match demo.wait(&result).timeout(Duration::from_millis(100)).run() {
+///     Err(cyclecloud::Error::WaitTimeout(details)) => {
+///         assert_eq!(details.nodes[0]["Name"], "htc-1");
+///         assert_eq!(details.nodes[0]["Status"], "Acquiring");
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WaitError {
@@ -201,6 +239,14 @@ impl WaitError {
 
 impl Error {
     /// The HTTP status code, for [`Error::Status`]; `None` for every other variant.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let client = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "wrong")?)?;
+    /// let err = client.clusters().unwrap_err();
+    /// assert_eq!(err.status(), Some(401));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -210,6 +256,12 @@ impl Error {
     }
 
     /// The server's response body, for [`Error::Status`]; `None` for every other variant.
+    ///
+    /// ```
+    /// # use cyclecloud::{Error, Method};
+    /// let err = Error::Status { status: 503, method: Method::Get, url: "http://h/x".into(), body: "busy".into() };
+    /// assert_eq!(err.body(), Some("busy"));
+    /// ```
     #[must_use]
     pub fn body(&self) -> Option<&str> {
         match self {
@@ -276,18 +328,36 @@ impl Error {
     }
 
     /// `true` for a 409 Conflict status (duplicate `requestId`, invalid input for a mutation).
+    ///
+    /// ```
+    /// # use cyclecloud::{Error, Method};
+    /// let err = Error::Status { status: 409, method: Method::Post, url: "http://h/x".into(), body: String::new() };
+    /// assert!(err.is_conflict());
+    /// ```
     #[must_use]
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(409)
     }
 
     /// `true` for 401 Unauthorized and 403 Forbidden (wrong credentials or missing permission).
+    ///
+    /// ```
+    /// # use cyclecloud::{Error, Method};
+    /// let err = Error::Status { status: 401, method: Method::Get, url: "http://h/x".into(), body: String::new() };
+    /// assert!(err.is_auth());
+    /// ```
     #[must_use]
     pub fn is_auth(&self) -> bool {
         matches!(self.status(), Some(401 | 403))
     }
 
     /// `true` for any 5xx status.
+    ///
+    /// ```
+    /// # use cyclecloud::{Error, Method};
+    /// let err = Error::Status { status: 502, method: Method::Get, url: "http://h/x".into(), body: String::new() };
+    /// assert!(err.is_server_error() && !err.is_not_found());
+    /// ```
     #[must_use]
     pub fn is_server_error(&self) -> bool {
         matches!(self.status(), Some(500..=599))
@@ -295,6 +365,16 @@ impl Error {
 
     /// `true` for [`Error::Timeout`] (a request timed out) and [`Error::WaitTimeout`] (a
     /// [`Wait`](crate::Wait) ran out of time).
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(cyclecloud_emulator::Options {
+    /// #     phase_delay: std::time::Duration::from_secs(3600), ..Default::default() }).unwrap();
+    /// # let demo = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?.cluster("demo")?;
+    /// let result = demo.scale_by_nodes("htc", 1)?;
+    /// let err = demo.wait(&result).timeout(std::time::Duration::ZERO).run().unwrap_err();
+    /// assert!(err.is_timeout());
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. } | Error::WaitTimeout(_))

@@ -6,6 +6,10 @@
 use std::fmt;
 
 /// An HTTP method.
+///
+/// ```
+/// assert_eq!(cyclecloud::Method::Post.to_string(), "POST");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Method {
@@ -21,6 +25,10 @@ pub enum Method {
 
 impl Method {
     /// The method name as sent on the wire, e.g. `"GET"`.
+    ///
+    /// ```
+    /// assert_eq!(cyclecloud::Method::Get.as_str(), "GET");
+    /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,6 +74,11 @@ pub struct Request {
 
 impl Request {
     /// A request with no query, no extra headers and no body.
+    ///
+    /// ```
+    /// let req = cyclecloud::Request::new(cyclecloud::Method::Get, "/operations/");
+    /// assert!(req.query.is_empty() && req.body.is_none());
+    /// ```
     #[must_use]
     pub fn new(method: Method, path: impl Into<String>) -> Self {
         Request {
@@ -78,6 +91,11 @@ impl Request {
     }
 
     /// Append one query parameter.
+    ///
+    /// ```
+    /// let req = cyclecloud::Request::new(cyclecloud::Method::Get, "/x").with_query("a b", "c&d");
+    /// assert_eq!(req.url("http://h"), "http://h/x?a%20b=c%26d");
+    /// ```
     #[must_use]
     pub fn with_query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((key.into(), value.into()));
@@ -85,6 +103,11 @@ impl Request {
     }
 
     /// Append one header.
+    ///
+    /// ```
+    /// let req = cyclecloud::Request::new(cyclecloud::Method::Get, "/x").with_header("X-Trace", "42");
+    /// assert_eq!(req.header("x-trace"), Some("42"));
+    /// ```
     #[must_use]
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
@@ -92,6 +115,12 @@ impl Request {
     }
 
     /// Set a JSON body and the `Content-Type: application/json` header.
+    ///
+    /// ```
+    /// let req = cyclecloud::Request::new(cyclecloud::Method::Post, "/x").with_json(&serde_json::json!({"a": 1}))?;
+    /// assert_eq!(req.body.as_deref(), Some(&b"{\"a\":1}"[..]));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `value` cannot be
@@ -109,12 +138,22 @@ impl Request {
     }
 
     /// The value of the first header named `name` (case-insensitive).
+    ///
+    /// ```
+    /// let req = cyclecloud::Request::new(cyclecloud::Method::Get, "/x").with_header("Accept", "text/plain");
+    /// assert_eq!(req.header("ACCEPT"), Some("text/plain"));
+    /// ```
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
     }
 
     /// The full URL of this request below `base_url` (a trailing `/` on the base is ignored).
+    ///
+    /// ```
+    /// let req = cyclecloud::Request::new(cyclecloud::Method::Get, "/clusters");
+    /// assert_eq!(req.url("https://h/prefix/"), "https://h/prefix/clusters");
+    /// ```
     #[must_use]
     pub fn url(&self, base_url: &str) -> String {
         let mut url = String::with_capacity(base_url.len() + self.path.len() + 16);
@@ -134,6 +173,15 @@ impl Request {
 }
 
 /// A response as received: status, headers and the whole body.
+///
+/// ```
+/// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+/// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+/// let response = session.request(&cyclecloud::Request::new(cyclecloud::Method::Get, "/clusters/nope/status"))?;
+/// assert_eq!(response.status, 404);
+/// assert!(response.text().contains("does not exist"));
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawResponse {
     /// The HTTP status code.
@@ -158,6 +206,11 @@ impl RawResponse {
     }
 
     /// The body as text (lossy UTF-8).
+    ///
+    /// ```
+    /// let r = cyclecloud::RawResponse { status: 200, headers: vec![], body: b"[]".to_vec() };
+    /// assert_eq!(r.text(), "[]");
+    /// ```
     #[must_use]
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()

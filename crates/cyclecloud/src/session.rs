@@ -13,9 +13,18 @@ use crate::config::{Config, Password};
 use crate::request::{RawResponse, Request};
 
 /// Log target of the request/response lines.
+///
+/// ```
+/// // e.g. with env_logger: RUST_LOG=cyclecloud.http=debug
+/// assert_eq!(cyclecloud::LOG_TARGET, "cyclecloud.http");
+/// ```
 pub const LOG_TARGET: &str = "cyclecloud.http";
 
 /// Header carrying [`Config::client_version`].
+///
+/// ```
+/// assert_eq!(cyclecloud::CLIENT_VERSION_HEADER, "X-Cycle-Client-Version");
+/// ```
 pub const CLIENT_VERSION_HEADER: &str = "X-Cycle-Client-Version";
 
 /// Floor of the whole-body budget, see [`Session`].
@@ -67,6 +76,18 @@ const MIN_BODY_TIMEOUT: Duration = Duration::from_secs(600);
 ///
 /// Each request logs its request line and, when done, its status, size and duration at
 /// `DEBUG` under the target `cyclecloud.http`. Credentials and headers are never logged.
+///
+/// ```
+/// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+/// # let url = server.http_url();
+/// let session = cyclecloud::Session::new(cyclecloud::Config::new(url, "admin", "password")?)?;
+/// let worker = {
+///     let session = session.clone(); // shares the connection pool
+///     std::thread::spawn(move || session.get_cluster_status("demo", false))
+/// };
+/// let status = worker.join().unwrap()?;
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Session {
     agent: ureq::Agent,
@@ -133,6 +154,12 @@ impl Session {
     }
 
     /// The configuration this session was built from.
+    ///
+    /// ```
+    /// let session = cyclecloud::Session::new(cyclecloud::Config::new("https://cc", "alice", "s3cret")?)?;
+    /// assert_eq!(session.config().username(), "alice");
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     #[must_use]
     pub fn config(&self) -> &Config {
         &self.config
@@ -223,6 +250,15 @@ impl Session {
     }
 
     /// Send a request and fail unless the status is one of `expected`.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(Default::default()).unwrap();
+    /// # let session = cyclecloud::Session::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?;
+    /// use cyclecloud::{Method, Request};
+    /// let err = session.request_expect(&Request::new(Method::Get, "/clusters/nope/status"), &[200]).unwrap_err();
+    /// assert_eq!(err.status(), Some(404));
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Session::request`], plus [`Error::Status`] (with the server's body) for any other
