@@ -986,3 +986,99 @@ impl Wait<'_> {
 fn node_name(node: &Node) -> Option<&str> {
     node.get("Name").and_then(Value::as_str)
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn handles_are_send_sync_clone() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<Client>();
+        check::<Cluster>();
+        check::<NodeSelection>();
+        check::<WaitTarget>();
+    }
+
+    #[test]
+    fn selection_leaves_empty_selectors_out() {
+        let request = NodeSelection::new()
+            .names(["a"])
+            .hostnames(Vec::<String>::new())
+            .to_request();
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            serde_json::json!({"names": ["a"]})
+        );
+        let all = NodeSelection::new()
+            .names(["n"])
+            .ids(["i"])
+            .hostnames(["h"])
+            .ip_addresses(["10.0.0.1"])
+            .filter("x === 1")
+            .request_id("r");
+        assert_eq!(
+            serde_json::to_value(NodeManagementRequest::from(all)).unwrap(),
+            serde_json::json!({"names": ["n"], "ids": ["i"], "hostnames": ["h"],
+                "ip_addresses": ["10.0.0.1"], "filter": "x === 1", "requestId": "r"})
+        );
+    }
+
+    #[test]
+    fn wait_target_from_results_uses_the_operation() {
+        let created = NodeCreationResult {
+            operation_id: "op-1".into(),
+            ..Default::default()
+        };
+        assert_eq!(WaitTarget::from(&created), WaitTarget::operation("op-1"));
+        let managed = NodeManagementResult {
+            operation_id: "op-2".into(),
+            ..Default::default()
+        };
+        assert_eq!(WaitTarget::from(&managed), WaitTarget::operation("op-2"));
+    }
+
+    #[test]
+    fn wait_error_summary_names_nodes_and_causes() {
+        let node = |name: &str, status: &str, message: &str| {
+            let mut n = Node::new();
+            n.insert("Name".into(), name.into());
+            if !status.is_empty() {
+                n.insert("Status".into(), status.into());
+            }
+            if !message.is_empty() {
+                n.insert("StatusMessage".into(), message.into());
+            }
+            n
+        };
+        let err = Error::NodesFailed(Box::new(WaitError {
+            cluster: "demo".into(),
+            until: "Ready".into(),
+            elapsed: Duration::from_secs(2),
+            nodes: vec![
+                node("a", "Failed", "no capacity"),
+                node("b", "", "gone"),
+                node("c", "Acquiring", ""),
+            ],
+        }));
+        assert_eq!(
+            err.to_string(),
+            "3 node(s) of cluster demo failed while waiting for Ready: \
+             a (Failed: no capacity), b (gone), c (Acquiring)"
+        );
+        let many = Error::WaitTimeout(Box::new(WaitError {
+            cluster: "demo".into(),
+            until: "Ready".into(),
+            elapsed: Duration::from_millis(1500),
+            nodes: (0..25)
+                .map(|i| node(&format!("n{i}"), "Preparing", ""))
+                .collect(),
+        }));
+        let text = many.to_string();
+        assert!(
+            text.starts_with("timed out after 1.5s waiting for 25 node(s)"),
+            "{text}"
+        );
+        assert!(text.ends_with("n19 (Preparing), and 5 more"), "{text}");
+    }
+}

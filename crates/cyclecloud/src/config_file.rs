@@ -16,6 +16,9 @@
 //! - Strict: a section or a key given twice is an error, and so is a line that is neither a
 //!   header, a `key = value` pair nor a comment, or any content before the first header.
 //!
+//! Where Python versions differ, this reader follows Python 3.10 and later (checked against
+//! 3.10 to 3.13): a header such as `[a]b]` names the section `a]b`, where Python 3.9 read `a`.
+//!
 //! [`Config::from_config_file`](crate::Config::from_config_file) turns the `[cycleserver]`
 //! section into a [`Config`](crate::Config) with the same rules as the Python package.
 //!

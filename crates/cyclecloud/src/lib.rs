@@ -156,10 +156,23 @@
 //! # Testing your own code
 //!
 //! The `cyclecloud-emulator` crate of this project serves the same API in-process; add it as
-//! a dev-dependency and point a [`Client`] at `EmbeddedServer::start(..)?.http_url()` with
-//! the user `admin` / `password`. Its phase delay sets how long nodes take to become Ready,
-//! and its control plane (`/__emulator/…`) injects faults: delays, error statuses, capacity
-//! failures.
+//! a dev-dependency and point a [`Client`] at it. Its phase delay sets how long nodes take to
+//! become Ready, and its control plane (`/__emulator/…`, see `docs/emulator.md`) injects
+//! faults: delays, error statuses, dropped connections, capacity failures, spot evictions.
+//!
+//! ```
+//! use std::time::Duration;
+//! use cyclecloud::{Client, Config};
+//! use cyclecloud_emulator::{EmbeddedServer, Options};
+//!
+//! let server = EmbeddedServer::start(Options { phase_delay: Duration::ZERO, ..Default::default() })?;
+//! let client = Client::new(Config::new(server.http_url(), server.username(), server.password())?)?;
+//! let demo = client.cluster("demo")?;
+//! demo.scale_by_nodes("hpc", 2)?;
+//! assert_eq!(demo.nodes()?.iter().filter(|n| n["Template"] == "hpc").count(), 2);
+//! server.stop();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Logging
 //!
