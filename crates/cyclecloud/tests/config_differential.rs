@@ -1,7 +1,7 @@
 //! Differential test: the Rust INI reader against Python's `configparser`, as the CycleCloud
 //! CLI and the Python package use it (`RawConfigParser(interpolation=None)`, a UTF-8 file).
 //!
-//! A seeded generator writes a few thousand files mixing sections (with `DEFAULT`, odd
+//! A few hand-picked corner cases, then a seeded generator, write a few thousand files mixing sections (with `DEFAULT`, odd
 //! brackets and spaces), keys in any case, `=` and `:`, values with `%`, `#`, `;`, quotes,
 //! backslashes and Unicode blanks, comments, blank lines, continuation lines, duplicates,
 //! garbage lines and all three line endings. ONE Python process parses them all and prints
@@ -178,6 +178,37 @@ const JUNK: &[&str] = &[
 
 const DELIMS: &[&str] = &["=", ":", " = ", " : ", "\t=\t", "= ", " :", "=:", ":="];
 
+/// Hand-picked corner cases, checked before the generated ones.
+const FIXED: &[&str] = &[
+    "[s]\n  k = v\n    cont\n  k2 = v2\n",
+    "[s]\nk = v\nbad line\n  cont after a bad line\n",
+    "[s]\n= v\n  after an empty key\n",
+    "[s]\n= a\n= b\n",
+    "[DEFAULT]\na = 1\n[DEFAULT]\nb = 2\n[s]\nb = 3\n",
+    "[DEFAULT]\na = 1\n[DEFAULT]\na = 2\n",
+    "\u{feff}[s]\nk = v\n",
+    "[s]\nk = v\r\n  c\r\n\r\n",
+    "[s]\nk:\n\n\n  c\n\n",
+    "[s]\n\tk = 1\n\tj = 2\n",
+    "[s]\nk = 1\n\u{c} c\n",
+    "[s]\nk = 1\n  # an indented comment\n  more\n",
+    "  [s]\n  k = v\n   more\n  j = w\n",
+    "[s]\nk = v\n[t]\n  x = 1\n    y\n",
+    "[s]\npassword = %(user)s %% 100% #not ;comment \\ \"q\" 'q'\n",
+    "[s]\nk = v\n  [t]\n",
+    "[s]\nKey = 1\nKEY = 2\n",
+    "[s]\nk = v\n\u{3000}cont\n\u{a0}\u{a0}more\n",
+    "# only a comment\n",
+    "",
+    "\n\n",
+    "[s]",
+    "[s]\nk = v ",
+    "[[double]]\nk = v\n",
+    "[a] ; comment\n[b] # comment\n",
+    "[s]\na = 1\n b = 2\nc = 3\n",
+    "[s]\n k = 1\nj = 2\n  cont\n",
+];
+
 fn value(rng: &mut Rng) -> String {
     let n = rng.below(8);
     (0..n).map(|_| rng.pick(VALUE_PIECES)).collect()
@@ -327,7 +358,10 @@ fn rust_reader_agrees_with_python_configparser() {
     let mut files = Vec::with_capacity(FILES);
     let mut listing = String::new();
     for i in 0..FILES {
-        let bytes = generate(&mut rng);
+        let bytes = match FIXED.get(i) {
+            Some(text) => text.as_bytes().to_vec(),
+            None => generate(&mut rng),
+        };
         let path = dir.path().join(format!("{i:05}.ini"));
         std::fs::write(&path, &bytes).unwrap();
         writeln!(listing, "{}", path.display()).unwrap();
