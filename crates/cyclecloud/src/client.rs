@@ -528,6 +528,7 @@ impl Cluster {
             until: "Ready".to_owned(),
             timeout: Some(DEFAULT_WAIT_TIMEOUT),
             poll_interval: DEFAULT_POLL_INTERVAL,
+            progress: None,
         }
     }
 }
@@ -786,7 +787,6 @@ const TERMINATED: [&str; 4] = ["terminated", "off", "removed", "gone"];
 ///     .poll_interval(Duration::from_secs(5)); // nothing is sent until wait.run()
 /// # Ok::<(), cyclecloud::Error>(())
 /// ```
-#[derive(Debug, Clone)]
 #[must_use = "a Wait does nothing until run() is called"]
 pub struct Wait<'a> {
     cluster: &'a Cluster,
@@ -794,9 +794,62 @@ pub struct Wait<'a> {
     until: String,
     timeout: Option<Duration>,
     poll_interval: Duration,
+    progress: Option<ProgressFn<'a>>,
 }
 
-impl Wait<'_> {
+/// The callback of [`Wait::on_progress`].
+type ProgressFn<'a> = Box<dyn FnMut(&WaitProgress) + Send + 'a>;
+
+impl std::fmt::Debug for Wait<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wait")
+            .field("cluster", &self.cluster.name)
+            .field("target", &self.target)
+            .field("until", &self.until)
+            .field("timeout", &self.timeout)
+            .field("poll_interval", &self.poll_interval)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// What a [`Wait`] saw at one poll, passed to [`Wait::on_progress`].
+///
+/// ```
+/// # let server = cyclecloud_emulator::EmbeddedServer::start(cyclecloud_emulator::Options {
+/// #     phase_delay: std::time::Duration::ZERO, ..Default::default() }).unwrap();
+/// # let demo = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?.cluster("demo")?;
+/// let result = demo.scale_by_nodes("htc", 2)?;
+/// let mut last = None;
+/// demo.wait(&result).on_progress(|p| last = Some(p.clone())).run()?;
+/// let last = last.unwrap();
+/// assert!(last.done);
+/// assert_eq!((last.reached, last.total), (2, 2));
+/// assert_eq!(last.counts.get("Ready"), Some(&2));
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaitProgress {
+    /// The status waited for.
+    pub until: String,
+    /// How many nodes are waited for (for an operation: how many it has touched so far).
+    pub total: usize,
+    /// How many have reached the status.
+    pub reached: usize,
+    /// How many have failed (or vanished, unless waiting for termination).
+    pub failed: usize,
+    /// How many are still on their way.
+    pub pending: usize,
+    /// Nodes per current status (`"removed"` for nodes that no longer exist).
+    pub counts: BTreeMap<String, usize>,
+    /// Time since [`Wait::run`] started.
+    pub elapsed: Duration,
+    /// Whether this is the last poll because every node reached the status.
+    pub done: bool,
+}
+
+impl<'a> Wait<'a> {
     /// The node `Status` to wait for, compared case-insensitively: `Ready`, `Deallocated`,
     /// `Terminated` (also satisfied by `Off` and by nodes that were removed, as terminated
     /// array nodes are), or any other status.
@@ -859,6 +912,33 @@ impl Wait<'_> {
         self
     }
 
+    /// Call `report` after each poll with a [`WaitProgress`] summary, e.g. to draw a
+    /// progress line.
+    ///
+    /// Defaults to none.
+    ///
+    /// ```
+    /// # let server = cyclecloud_emulator::EmbeddedServer::start(cyclecloud_emulator::Options {
+    /// #     phase_delay: std::time::Duration::from_millis(100), ..Default::default() }).unwrap();
+    /// # let demo = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?.cluster("demo")?;
+    /// use std::time::Duration;
+    /// let result = demo.scale_by_nodes("htc", 2)?;
+    /// let mut polls = 0;
+    /// demo.wait(&result)
+    ///     .poll_interval(Duration::from_millis(50))
+    ///     .on_progress(|p| {
+    ///         polls += 1;
+    ///         eprintln!("{}/{} {} {:?}", p.reached, p.total, p.until, p.counts);
+    ///     })
+    ///     .run()?;
+    /// assert!(polls >= 2);
+    /// # Ok::<(), cyclecloud::Error>(())
+    /// ```
+    pub fn on_progress(mut self, report: impl FnMut(&WaitProgress) + Send + 'a) -> Self {
+        self.progress = Some(Box::new(report));
+        self
+    }
+
     /// Poll until done; returns the node records at the end (removed nodes are not
     /// included).
     ///
@@ -880,10 +960,17 @@ impl Wait<'_> {
     /// the pending nodes; [`Error::InvalidArgument`] for an empty operation id or node name;
     /// the errors of [`Cluster::nodes`] from any poll.
     pub fn run(self) -> Result<Vec<Node>, Error> {
-        let cluster = self.cluster;
-        let wanted = self.until.to_lowercase();
+        let Wait {
+            cluster,
+            target,
+            until,
+            timeout,
+            poll_interval,
+            mut progress,
+        } = self;
+        let wanted = until.to_lowercase();
         let gone_ok = TERMINATED.contains(&wanted.as_str());
-        let (operation, mut expected) = match &self.target {
+        let (operation, mut expected) = match &target {
             WaitTarget::Operation(id) if id.is_empty() => {
                 return Err(Error::invalid_argument("operation", "is required"));
             }
@@ -896,7 +983,7 @@ impl Wait<'_> {
             }
         };
         let started = Instant::now();
-        let deadline = self.timeout.and_then(|t| started.checked_add(t));
+        let deadline = timeout.and_then(|t| started.checked_add(t));
         loop {
             let seen: Vec<Node> = match operation {
                 Some(id) => {
@@ -922,7 +1009,12 @@ impl Wait<'_> {
             }
             let mut failed: Vec<Node> = Vec::new();
             let mut pending: Vec<Node> = Vec::new();
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
             for name in &expected {
+                let label = by_name.get(name.as_str()).map_or("removed", |n| {
+                    n.get("Status").and_then(Value::as_str).unwrap_or_default()
+                });
+                *counts.entry(label.to_owned()).or_default() += 1;
                 match by_name.get(name.as_str()) {
                     None if gone_ok => {}
                     None => {
@@ -953,10 +1045,22 @@ impl Wait<'_> {
                     }
                 }
             }
+            if let Some(report) = progress.as_mut() {
+                report(&WaitProgress {
+                    until: until.clone(),
+                    total: expected.len(),
+                    reached: expected.len() - failed.len() - pending.len(),
+                    failed: failed.len(),
+                    pending: pending.len(),
+                    counts,
+                    elapsed: started.elapsed(),
+                    done: failed.is_empty() && pending.is_empty(),
+                });
+            }
             let report = |nodes| {
                 Box::new(WaitError {
                     cluster: cluster.name.clone(),
-                    until: self.until.clone(),
+                    until: until.clone(),
                     elapsed: started.elapsed(),
                     nodes,
                 })
@@ -975,8 +1079,8 @@ impl Wait<'_> {
                 Some(deadline) if now >= deadline => {
                     return Err(Error::WaitTimeout(report(pending)));
                 }
-                Some(deadline) => self.poll_interval.min(deadline - now),
-                None => self.poll_interval,
+                Some(deadline) => poll_interval.min(deadline - now),
+                None => poll_interval,
             };
             std::thread::sleep(pause);
         }

@@ -367,9 +367,23 @@ fn wait_follows_nodes_through_their_phases() {
         first.iter().all(|n| n["Status"] != "Ready"),
         "not Ready yet"
     );
-    let ready = quick(demo.wait(&result).until("Ready")).run().unwrap();
+    let mut seen = Vec::new();
+    let ready = quick(demo.wait(&result).until("Ready"))
+        .on_progress(|p| seen.push(p.clone()))
+        .run()
+        .unwrap();
     assert_eq!(names(&ready), ["htc-1", "htc-2", "htc-3"]);
     assert!(ready.iter().all(|n| n["Status"] == "Ready"));
+    // Progress: one report per poll, through the phases, the last one done.
+    assert!(seen.len() >= 2, "{seen:?}");
+    assert!(
+        seen.iter().any(|p| p.counts.contains_key("Acquiring")),
+        "{seen:?}"
+    );
+    let last = seen.last().unwrap();
+    assert!(last.done && last.reached == 3 && last.total == 3 && last.pending == 0);
+    assert_eq!(last.counts.get("Ready"), Some(&3));
+    assert!(seen[..seen.len() - 1].iter().all(|p| !p.done));
 
     let done = demo
         .terminate_nodes(&NodeSelection::new().names(["htc-1", "htc-2", "htc-3"]))
