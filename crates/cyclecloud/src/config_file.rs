@@ -873,6 +873,45 @@ mod test {
     }
 
     #[test]
+    fn default_path_follows_the_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let home = env(&[("HOME", "/home/alice")]);
+        assert_eq!(
+            path_from(&home).unwrap(),
+            PathBuf::from("/home/alice/.cycle/config.ini")
+        );
+        let named = env(&[("HOME", "/home/alice"), (CONFIG_ENV_VAR, "~/cc/prod.ini")]);
+        assert_eq!(
+            path_from(&named).unwrap(),
+            PathBuf::from("/home/alice/cc/prod.ini")
+        );
+        let absolute = env(&[(CONFIG_ENV_VAR, "/etc/cc.ini")]);
+        assert_eq!(path_from(&absolute).unwrap(), PathBuf::from("/etc/cc.ini"));
+        let nothing = env(&[]);
+        let err = path_from(&nothing).unwrap_err();
+        assert!(err.to_string().contains("set $HOME"), "{err}");
+    }
+
+    #[test]
+    fn decode_key_reads_base64() {
+        assert_eq!(decode_key("cCVhI3M7cw==").as_deref(), Some("p%a#s;s"));
+        assert_eq!(
+            decode_key(" cCVh\nI3M7cw ").as_deref(),
+            Some("p%a#s;s"),
+            "blanks, no padding"
+        );
+        assert_eq!(decode_key("!!!"), None);
+        assert_eq!(decode_key("AAEC"), None, "not printable");
+        assert_eq!(decode_key("/w=="), None, "not UTF-8");
+    }
+
+    #[test]
     fn universal_newlines() {
         assert_eq!(lines("a\r\nb\rc\n\nd"), ["a", "b", "c", "", "d"]);
         assert!(lines("").is_empty());
