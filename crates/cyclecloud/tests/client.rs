@@ -558,6 +558,50 @@ fn https_with_an_unknown_ca_is_a_tls_error() {
 }
 
 #[test]
+fn server_faults_become_status_and_transport_errors() {
+    let server = start(Duration::ZERO);
+    let client = client(&server);
+    inject(
+        &client,
+        "/__emulator/faults",
+        json!({"path": "/clusters/demo/scale/*", "kind": "status", "status": 503}),
+    );
+    let demo = client.cluster("demo").unwrap();
+    let err = demo.scale_by_nodes("htc", 1).unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert!(err.is_server_error());
+    assert!(err.server_message().is_some(), "{err}");
+    // The fault was used up: the next call goes through.
+    assert_eq!(added(&demo.scale_by_nodes("htc", 1).unwrap()), 1);
+
+    inject(
+        &client,
+        "/__emulator/faults",
+        json!({"path": "/cloud/api/clusters", "kind": "drop"}),
+    );
+    let err = client.clusters().unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the cause is chained"
+    );
+}
+
+#[test]
+fn a_body_that_is_not_json_is_a_decode_error() {
+    let server = common::FixedServer::respond("200 OK", "text/html", b"<html>login</html>");
+    let client = Client::new(Config::new(&server.url, "admin", SECRET).unwrap()).unwrap();
+    let err = client.clusters().unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(err.to_string().contains("<html>login"), "{err}");
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the JSON error is chained"
+    );
+    assert_no_secret(&err);
+}
+
+#[test]
 fn connection_refused_is_a_transport_error() {
     let client = Client::new(Config::new(common::refused_url(), "admin", SECRET).unwrap()).unwrap();
     let err = client.clusters().unwrap_err();
