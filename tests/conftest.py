@@ -6,22 +6,21 @@ assert that the password never leaks. Tests talk to it over real HTTP through
 :class:`cyclecloud.session.Session`; the ``session`` fixture resets the emulator first through
 its control plane (``POST /__emulator/reset``), which also clears injected faults.
 
-Helpers for small local servers that misbehave (a body that is not JSON, a socket that never
-answers) live here too.
+Helpers for servers that misbehave live here too: an emulator scripted to give one exact answer
+(a body that is not JSON, an HTML error page), a port that never answers, a closed port.
 """
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from typing import Any, Callable
 
 import pytest
 from cyclecloud._native import EmulatorHandle
 from cyclecloud.session import Response, Session
+from cyclecloud.testing import Emulator
 
 PASSWORD = "Zebra-Quokka-9-secret"
 """The emulator user's password: distinctive, so a leak is easy to spot."""
@@ -70,66 +69,57 @@ def session(emulator: EmulatorHandle) -> Iterator[Session]:
         s.close()
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    """Answers every request with the server's canned (status, content type, body)."""
+class ScriptedServer:
+    """An emulator of its own that gives one scripted answer (status, content type, body) to
+    every API request, through a ``respond`` fault, and journals what it received: for the
+    client's handling of answers the emulator would never give on its own (malformed JSON, an
+    HTML error page, an empty body) and for checking exactly what went over the wire."""
 
-    server: _CannedServer
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        self.server.requests.append(
-            {
-                "method": self.command,
-                "path": self.path,
-                "headers": {k.lower(): v for k, v in self.headers.items()},
-                "body": body,
-            }
-        )
-        status, content_type, payload = self.server.answer
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 - stdlib names
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _CannedServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+    _TIMES = 1_000_000  # every request of a test
 
     def __init__(self, answer: tuple[int, str, bytes]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        self._emulator = Emulator().start()
+        self.url: str = self._emulator.http_url
         self.answer = answer
-        self.requests: list[dict[str, Any]] = []
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_port}"
+    def answer(self) -> tuple[int, str, bytes]:
+        return self._answer
+
+    @answer.setter
+    def answer(self, value: tuple[int, str, bytes]) -> None:
+        status, content_type, body = value
+        self._answer = value
+        self._emulator.clear_faults()
+        self._emulator.inject_fault(
+            "/*", "respond", status, self._TIMES, body=body, content_type=content_type
+        )
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """What the server received: ``method``, ``path`` (with query), ``headers``, ``body``."""
+        return self._emulator.requests()
+
+    def stop(self) -> None:
+        self._emulator.stop()
 
 
 @pytest.fixture
-def canned_server() -> Iterator[Callable[..., _CannedServer]]:
-    """Factory: ``canned_server(status, body, content_type)`` starts a tiny HTTP server on
-    127.0.0.1 that gives that answer to every request and records the requests."""
-    servers: list[_CannedServer] = []
+def canned_server() -> Iterator[Callable[..., ScriptedServer]]:
+    """Factory: ``canned_server(status, body, content_type)`` starts an emulator that gives
+    that answer to every API request and records the requests (see :class:`ScriptedServer`)."""
+    servers: list[ScriptedServer] = []
 
     def start(
         status: int = 200, body: bytes = b"", content_type: str = "application/json"
-    ) -> _CannedServer:
-        server = _CannedServer((status, content_type, body))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    ) -> ScriptedServer:
+        server = ScriptedServer((status, content_type, body))
         servers.append(server)
         return server
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 @pytest.fixture

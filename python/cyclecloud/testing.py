@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import json as _json
 import os as _os
+from base64 import b64decode as _b64decode
 from collections.abc import Iterable as _Iterable
 from collections.abc import Mapping as _Mapping
 from collections.abc import Sequence as _Sequence
@@ -396,6 +397,9 @@ class Emulator:
         times: int | None = 1,
         method: str | None = None,
         seconds: float | None = None,
+        body: str | bytes | None = None,
+        content_type: str | None = None,
+        headers: _Mapping[str, str] | None = None,
     ) -> None:
         """Make the next ``times`` requests to ``path`` fail.
 
@@ -403,15 +407,27 @@ class Emulator:
             path: the request path, e.g. ``/clusters/demo/status``; a trailing ``*`` makes it a
                 prefix.
             kind: ``"status"`` (answer ``status`` with an error body), ``"delay"`` (wait
-                ``seconds`` first) or ``"drop"`` (close the connection without an answer).
-            status: the status for ``kind="status"``.
+                ``seconds`` first), ``"drop"`` (close the connection without an answer) or
+                ``"respond"`` (answer exactly ``status``, ``body``, ``content_type`` and
+                ``headers``: malformed JSON, an HTML error page, a redirect, ...).
+            status: the status for ``kind="status"`` (400-599) or ``kind="respond"``
+                (200-599).
             times: how many requests to affect (``None``: the server's default, 1).
             method: only requests with this method (default: any).
             seconds: the delay for ``kind="delay"``.
+            body: the body for ``kind="respond"`` (UTF-8 text; ``bytes`` must decode as UTF-8).
+            content_type: its ``Content-Type`` (default ``application/json``).
+            headers: extra response headers, e.g. ``{"Location": "/elsewhere"}``.
         """
         fault: dict[str, _Any] = {"path": path, "kind": kind}
-        if kind == "status":
+        if kind in ("status", "respond"):
             fault["status"] = status
+        if body is not None:
+            fault["body"] = body.decode("utf-8") if isinstance(body, bytes) else body
+        if content_type is not None:
+            fault["contentType"] = content_type
+        if headers is not None:
+            fault["headers"] = dict(headers)
         if times is not None:
             fault["times"] = times
         if method is not None:
@@ -456,6 +472,29 @@ class Emulator:
     def faults(self) -> _Any:
         """The faults currently injected."""
         return self._control("GET", "/faults")
+
+    def requests(self) -> list[dict[str, _Any]]:
+        """The API requests received since the last reset (at most the last 1000), oldest
+        first: ``method``, ``path`` (with the query, as sent), ``headers`` (lower-case names;
+        ``authorization`` is redacted to its scheme), ``user`` (the Basic-auth user name),
+        ``body`` (``bytes``, at most 64 KiB) and ``body_truncated``. Control-plane calls are
+        not included."""
+        records = self._control("GET", "/requests")["requests"]
+        return [
+            {
+                "method": r["method"],
+                "path": r["path"],
+                "headers": dict(r["headers"]),
+                "user": r.get("user"),
+                "body": _b64decode(r["bodyBase64"]),
+                "body_truncated": bool(r["bodyTruncated"]),
+            }
+            for r in records
+        ]
+
+    def clear_requests(self) -> None:
+        """Forget the requests received so far (see :meth:`requests`)."""
+        self._control("DELETE", "/requests")
 
     def clear_faults(self) -> None:
         """Remove every injected fault (HTTP and capacity)."""

@@ -7,13 +7,11 @@ the section of that document and of the reference is named in the test's docstri
 from __future__ import annotations
 
 import base64
-import http.server
 import inspect
 import json
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
@@ -25,6 +23,7 @@ import pytest
 from cyclecloud.client import Client, Record
 from cyclecloud.config import CycleCloudConfig, load_config
 from cyclecloud.exceptions import (
+    AuthenticationError,
     ConflictError,
     CycleCloudError,
     HTTPStatusError,
@@ -260,57 +259,56 @@ def test_failed_requests_are_not_retried(
     assert status.state == "Started"
 
 
-class _Redirecting(http.server.BaseHTTPRequestHandler):
-    """``/old/...`` answers 302 to ``/new/...``; ``/new/...`` answers JSON; records requests."""
-
-    seen: list[tuple[str, str | None]]
-
-    def do_GET(self) -> None:
-        self.seen.append((self.path, self.headers.get("Authorization")))
-        if self.path.startswith("/old/"):
-            self.send_response(302)
-            self.send_header("Location", "/new/" + self.path[len("/old/") :])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = b'{"maxCount": 3, "nodearrays": []}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def redirecting_server() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
-    seen: list[tuple[str, str | None]] = []
-    handler = type("Handler", (_Redirecting,), {"seen": seen})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def redirecting_emulator() -> Iterator[Emulator]:
+    """An emulator of its own whose ``/old/...`` answers a 302 to the real status endpoint."""
+    emulator = Emulator().start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/old", seen
+        yield emulator
     finally:
-        server.shutdown()
-        server.server_close()
+        emulator.stop()
 
 
-def test_redirects_are_followed_on_the_same_host(
-    redirecting_server: tuple[str, list[tuple[str, str | None]]],
-) -> None:
+def _redirect(emulator: Emulator, location: str) -> None:
+    emulator.inject_fault(
+        f"/old/clusters/{CLUSTER}/status",
+        "respond",
+        302,
+        body="",
+        content_type="text/plain",
+        headers={"Location": location},
+    )
+
+
+def test_redirects_are_followed_on_the_same_host(redirecting_emulator: Emulator) -> None:
     """§3.4 [?] redirects: followed, as ``requests`` does, keeping the credentials on the same
     host."""
-    url, seen = redirecting_server
-    client = Client(url=url, username="u", password="p")
+    emulator = redirecting_emulator
+    _redirect(emulator, f"/clusters/{CLUSTER}/status")
+    client = Client(url=emulator.http_url + "/old", username="admin", password="password")
     _r, status = clusters.get_cluster_status(client.session, CLUSTER)
-    assert status.max_count == 3
-    assert [path for path, _auth in seen] == [
-        "/old/clusters/demo/status",
-        "/new/clusters/demo/status",
+    assert status.nodearrays  # the real status, reached through the redirect
+    seen = [(r["path"], r["user"]) for r in emulator.requests()]
+    assert seen == [
+        (f"/old/clusters/{CLUSTER}/status", "admin"),
+        (f"/clusters/{CLUSTER}/status", "admin"),
     ]
-    assert all(auth and auth.startswith("Basic ") for _path, auth in seen)
+
+
+def test_credentials_are_not_sent_to_another_host(redirecting_emulator: Emulator) -> None:
+    """§3.4 [?] redirects: a redirect to another host (here ``localhost`` for ``127.0.0.1``)
+    is followed without the credentials, as ``requests`` does; the server then refuses."""
+    emulator = redirecting_emulator
+    other_host = emulator.http_url.replace("127.0.0.1", "localhost")
+    _redirect(emulator, f"{other_host}/clusters/{CLUSTER}/status")
+    client = Client(url=emulator.http_url + "/old", username="admin", password="password")
+    with pytest.raises(AuthenticationError):
+        clusters.get_cluster_status(client.session, CLUSTER)
+    seen = [(r["path"], r["user"]) for r in emulator.requests()]
+    assert seen == [
+        (f"/old/clusters/{CLUSTER}/status", "admin"),
+        (f"/clusters/{CLUSTER}/status", None),
+    ]
 
 
 def test_http_errors_raise_the_status_error_classes(cyclecloud_client: Client) -> None:

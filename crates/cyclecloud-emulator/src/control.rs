@@ -44,10 +44,15 @@ pub fn routes() -> Router<AppState> {
         .route("/__emulator/faults", delete(clear_faults))
         .route("/__emulator/faults/capacity", post(add_capacity_fault))
         .route("/__emulator/evict", post(evict))
+        .route(
+            "/__emulator/requests",
+            get(list_requests).delete(clear_requests),
+        )
 }
 
 async fn reset(State(s): State<AppState>) -> ApiResult {
     s.clear_http_faults();
+    s.clear_requests();
     s.write(|e| {
         e.reset();
         Ok(())
@@ -191,6 +196,15 @@ async fn clear_faults(State(s): State<AppState>) -> ApiResult {
         e.capacity_faults.clear();
         Ok(())
     })?;
+    Ok(ok(json!({"cleared": true})))
+}
+
+async fn list_requests(State(s): State<AppState>) -> ApiResult {
+    Ok(ok(json!({ "requests": s.requests() })))
+}
+
+async fn clear_requests(State(s): State<AppState>) -> ApiResult {
+    s.clear_requests();
     Ok(ok(json!({"cleared": true})))
 }
 

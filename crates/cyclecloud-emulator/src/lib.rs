@@ -20,7 +20,8 @@
 //! (clusters, nodes, operations, lifecycle), [`limits`] (bucket arithmetic), [`actions`]
 //! (create, scale, management), [`filter`] (the node filter language), [`usage`] (the usage
 //! report), [`template`] (importing CycleCloud cluster templates), [`cli`] (the command line),
-//! `api`, `legacy` and `control` (HTTP handlers), `persist` (state file), `tls` (certificates),
+//! `api`, `legacy` and `control` (HTTP handlers), `journal` (the requests received), `persist`
+//! (state file), `tls` (certificates),
 //! `server` (listeners, auth, faults, the embeddable handle).
 
 #![forbid(unsafe_code)]
@@ -41,6 +42,7 @@ pub mod usage;
 
 mod api;
 mod control;
+mod journal;
 mod legacy;
 mod persist;
 mod server;

@@ -3,7 +3,7 @@
 //! Connections are served by hyper directly (not `axum::serve`) so that an injected "drop"
 //! fault can abort a connection without an answer, the way a crashed proxy would.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener as StdListener};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +24,7 @@ use tower::ServiceExt;
 
 use crate::definition::{Definition, DefinitionError};
 use crate::error::ApiError;
+use crate::journal::{Journal, RequestRecord};
 use crate::state::{Emulator, PhaseDelays};
 use crate::{api, control, legacy, persist, tls};
 
@@ -108,6 +109,9 @@ pub enum FaultKind {
     Delay,
     /// Close the connection without answering.
     Drop,
+    /// Answer exactly `status`, `headers`, `contentType` and `body` as given (any status,
+    /// malformed JSON, a redirect, ...): a server misbehaving in a precise way.
+    Respond,
 }
 
 /// An HTTP fault for the next `times` matching requests.
@@ -127,6 +131,15 @@ pub struct HttpFault {
     /// Seconds for `delay` faults.
     #[serde(default)]
     pub seconds: Option<f64>,
+    /// Body text for `respond` faults (empty when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// `Content-Type` for `respond` faults; `application/json` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Extra response headers for `respond` faults, e.g. `Location`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<BTreeMap<String, String>>,
     /// How many requests it affects. Defaults to 1.
     #[serde(default = "one")]
     pub times: u32,
@@ -159,8 +172,62 @@ impl HttpFault {
             {
                 Err("a delay fault needs seconds between 0 and 3600".into())
             }
+            FaultKind::Respond => self.validate_response(),
             _ => Ok(()),
         }
+    }
+
+    fn validate_response(&self) -> Result<(), String> {
+        if !self.status.is_some_and(|s| (200..=599).contains(&s)) {
+            return Err("a respond fault needs a status between 200 and 599".into());
+        }
+        let content_type = self
+            .content_type
+            .iter()
+            .map(|v| ("content-type", v.as_str()));
+        let extra = self.headers.iter().flatten();
+        for (name, value) in content_type.chain(extra.map(|(n, v)| (n.as_str(), v.as_str()))) {
+            if header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(format!("{name:?} is not a valid header name"));
+            }
+            if header::HeaderValue::from_str(value).is_err() {
+                return Err(format!(
+                    "the value of header {name} is not a valid header value"
+                ));
+            }
+            if name.eq_ignore_ascii_case("content-length")
+                || name.eq_ignore_ascii_case("transfer-encoding")
+            {
+                return Err(format!("{name} is set by the server from the body"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The answer of a `respond` fault (validated when it was added).
+    fn response(&self) -> Response {
+        let status = self
+            .status
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(StatusCode::OK);
+        let mut resp = Response::new(Body::from(self.body.clone().unwrap_or_default()));
+        *resp.status_mut() = status;
+        let content_type = self.content_type.as_deref().unwrap_or("application/json");
+        let pairs = std::iter::once(("content-type", content_type)).chain(
+            self.headers
+                .iter()
+                .flatten()
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+        );
+        for (name, value) in pairs {
+            if let (Ok(n), Ok(v)) = (
+                header::HeaderName::from_bytes(name.as_bytes()),
+                header::HeaderValue::from_str(value),
+            ) {
+                resp.headers_mut().insert(n, v);
+            }
+        }
+        resp
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
@@ -189,6 +256,7 @@ pub struct Shared {
     status_cache: Mutex<StatusCache>,
     users: Vec<(String, String)>,
     faults: Mutex<Vec<HttpFault>>,
+    journal: Mutex<Journal>,
     state_file: Option<PathBuf>,
 }
 
@@ -217,6 +285,7 @@ impl Shared {
             status_cache: Mutex::new(StatusCache::default()),
             users,
             faults: Mutex::new(Vec::new()),
+            journal: Mutex::new(Journal::default()),
             state_file,
         }
     }
@@ -303,6 +372,14 @@ impl Shared {
 
     pub(crate) fn clear_http_faults(&self) {
         lock(&self.faults).clear();
+    }
+
+    pub(crate) fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.journal).records()
+    }
+
+    pub(crate) fn clear_requests(&self) {
+        lock(&self.journal).clear();
     }
 
     fn take_fault(&self, method: &str, path: &str) -> Option<HttpFault> {
@@ -432,6 +509,26 @@ async fn handle(
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     tracing::debug!("{method} {}", req.uri());
+    let req = if path.starts_with(control::PREFIX) {
+        req.map(Body::new)
+    } else {
+        // Journal every API request, faulted ones included: read the body once, keep a copy.
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(Body::new(body), BODY_LIMIT).await {
+            Ok(b) => b,
+            Err(_) => {
+                return Ok(ApiError {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    exception: "com.cyclecomputing.cloud.exceptions.InvalidRequestException",
+                    message: format!("The request body is unreadable or over {BODY_LIMIT} bytes"),
+                }
+                .into_response());
+            }
+        };
+        let record = RequestRecord::new(&parts.method, &parts.uri, &parts.headers, &bytes);
+        lock(&shared.journal).push(record);
+        Request::from_parts(parts, Body::from(bytes))
+    };
     if let Some(f) = shared.take_fault(&method, &path) {
         tracing::info!("injecting {:?} fault on {method} {path}", f.kind);
         match f.kind {
@@ -446,9 +543,10 @@ async fn handle(
                     .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
                 return Ok(ApiError::injected(status).into_response());
             }
+            FaultKind::Respond => return Ok(f.response()),
         }
     }
-    let resp = match router.oneshot(req.map(Body::new)).await {
+    let resp = match router.oneshot(req).await {
         Ok(r) => r,
         Err(never) => match never {},
     };

@@ -345,6 +345,11 @@ fn invalid_faults_are_400() {
         json!({"path": "clusters", "kind": "drop"}),
         json!({"path": "/__emulator/reset", "kind": "drop"}),
         json!({"path": "/x", "kind": "drop", "times": 0}),
+        json!({"path": "/x", "kind": "respond"}),
+        json!({"path": "/x", "kind": "respond", "status": 99}),
+        json!({"path": "/x", "kind": "respond", "status": 200, "headers": {"bad name": "x"}}),
+        json!({"path": "/x", "kind": "respond", "status": 200, "headers": {"X-A": "a\nb"}}),
+        json!({"path": "/x", "kind": "respond", "status": 200, "headers": {"Content-Length": "9"}}),
     ] {
         h.c.post("/__emulator/faults", &f).expect_error(400);
     }
@@ -569,4 +574,95 @@ fn evicting_spot_nodes_terminates_them_with_a_message_and_then_removes_them() {
         &json!({"cluster": "nope", "nodearray": "spot"}),
     )
     .expect_error(404);
+}
+
+#[test]
+fn a_respond_fault_answers_exactly_what_it_was_given() {
+    let h = start();
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/clusters/demo/status", "kind": "respond", "status": 200,
+                "body": "{\"maxCount\": 1, \"nodes\": [", "times": 2}),
+    )
+    .expect(200);
+    for _ in 0..2 {
+        let r = h.c.get("/clusters/demo/status");
+        assert_eq!(
+            (r.status, r.text.as_str()),
+            (200, "{\"maxCount\": 1, \"nodes\": [")
+        );
+        assert_eq!(r.header("content-type"), Some("application/json"));
+    }
+    h.c.get("/clusters/demo/status").expect(200); // used up: the real answer again
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/old/*", "kind": "respond", "status": 302, "body": "",
+                "contentType": "text/plain", "headers": {"Location": "/clusters/demo/status"}}),
+    )
+    .expect(200);
+    // The test client follows the redirect (and, like ureq by default, drops the credentials).
+    h.c.get("/old/anything").expect_error(401);
+    let journal = h.c.get("/__emulator/requests").expect(200);
+    let paths: Vec<&str> = journal["requests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths[paths.len() - 2..],
+        ["/old/anything", "/clusters/demo/status"]
+    );
+}
+
+#[test]
+fn the_journal_lists_api_requests_as_sent_without_credentials() {
+    let h = start();
+    h.c.get("/clusters/demo/status?nodes=true").expect(200);
+    h.c.post_raw(
+        "/clusters/demo/nodes/create",
+        "not json",
+        Some("text/plain"),
+    )
+    .expect_error(400);
+    h.c.post(
+        "/__emulator/faults",
+        &json!({"path": "/clusters/demo/nodes", "kind": "status", "status": 503}),
+    )
+    .expect(200);
+    h.c.get("/clusters/demo/nodes").expect_error(503);
+    let journal = h.c.get("/__emulator/requests").expect(200);
+    let records = journal["requests"].as_array().cloned().unwrap_or_default();
+    let seen: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| (r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
+        .collect();
+    // Control-plane calls are not journaled; a faulted request is.
+    assert_eq!(
+        seen,
+        [
+            ("GET", "/clusters/demo/status?nodes=true"),
+            ("POST", "/clusters/demo/nodes/create"),
+            ("GET", "/clusters/demo/nodes"),
+        ]
+    );
+    let create = &records[1];
+    assert_eq!(create["bodyBase64"], "bm90IGpzb24="); // "not json"
+    assert_eq!(create["headers"]["content-type"], "text/plain");
+    assert_eq!(create["user"], "admin");
+    assert_eq!(create["headers"]["authorization"], "Basic <redacted>");
+    assert!(
+        !journal
+            .to_string()
+            .contains(&basic("admin", "password")[6..])
+    );
+    h.c.delete("/__emulator/requests").expect(200);
+    let journal = h.c.get("/__emulator/requests").expect(200);
+    assert_eq!(journal["requests"], json!([]));
+    h.c.get("/clusters/demo/status").expect(200);
+    h.c.post_empty("/__emulator/reset").expect(200);
+    assert_eq!(
+        h.c.get("/__emulator/requests").expect(200)["requests"],
+        json!([])
+    );
 }
