@@ -919,7 +919,7 @@ impl<'a> Wait<'a> {
     ///
     /// ```
     /// # let server = cyclecloud_emulator::EmbeddedServer::start(cyclecloud_emulator::Options {
-    /// #     phase_delay: std::time::Duration::from_millis(100), ..Default::default() }).unwrap();
+    /// #     phase_delay: std::time::Duration::from_millis(300), ..Default::default() }).unwrap();
     /// # let demo = cyclecloud::Client::new(cyclecloud::Config::new(server.http_url(), "admin", "password")?)?.cluster("demo")?;
     /// use std::time::Duration;
     /// let result = demo.scale_by_nodes("htc", 2)?;

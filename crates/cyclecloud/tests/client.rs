@@ -359,7 +359,7 @@ fn a_malformed_filter_is_a_400_naming_the_problem() {
 
 #[test]
 fn wait_follows_nodes_through_their_phases() {
-    let server = start(Duration::from_millis(150));
+    let server = start(Duration::from_millis(300));
     let demo = client(&server).cluster("demo").unwrap();
     let result = demo.scale_by_nodes("htc", 3).unwrap();
     let first = demo.operation_nodes(&result.operation_id).unwrap();
@@ -420,8 +420,9 @@ fn wait_times_out_listing_the_pending_nodes() {
     assert_eq!(names(&details.nodes), ["htc-1", "htc-2"]);
     let text = err.to_string();
     assert!(
-        text.starts_with("timed out after 0.")
-            && text.contains("2 node(s) of cluster demo to be Ready: htc-1 (Acquiring)"),
+        text.starts_with("timed out after ")
+            && text
+                .contains("s waiting for 2 node(s) of cluster demo to be Ready: htc-1 (Acquiring)"),
         "{text}"
     );
 }
