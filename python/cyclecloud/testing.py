@@ -477,8 +477,9 @@ class Emulator:
         """The API requests received since the last reset (at most the last 1000), oldest
         first: ``method``, ``path`` (with the query, as sent), ``headers`` (lower-case names;
         ``authorization`` is redacted to its scheme), ``user`` (the Basic-auth user name),
-        ``body`` (``bytes``, at most 64 KiB) and ``body_truncated``. Control-plane calls are
-        not included."""
+        ``body`` (``bytes``, at most 64 KiB), ``body_truncated`` and ``connection`` (a number
+        shared by the requests of one kept-alive connection). Control-plane calls are not
+        included."""
         records = self._control("GET", "/requests")["requests"]
         return [
             {
@@ -488,6 +489,7 @@ class Emulator:
                 "user": r.get("user"),
                 "body": _b64decode(r["bodyBase64"]),
                 "body_truncated": bool(r["bodyTruncated"]),
+                "connection": r["connection"],
             }
             for r in records
         ]

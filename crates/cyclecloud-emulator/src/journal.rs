@@ -33,11 +33,19 @@ pub struct RequestRecord {
     pub body_base64: String,
     /// Whether the body was longer than [`BODY_CAP`] and was cut.
     pub body_truncated: bool,
+    /// Which connection it came on: requests sent over one kept-alive connection share it.
+    pub connection: u64,
 }
 
 impl RequestRecord {
     /// Records a request. Reads the `Authorization` header only to redact it.
-    pub fn new(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Self {
+    pub fn new(
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        connection: u64,
+    ) -> Self {
         let mut recorded: BTreeMap<String, String> = BTreeMap::new();
         for (name, value) in headers {
             let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -64,6 +72,7 @@ impl RequestRecord {
             user: basic_user(headers),
             body_base64: base64::engine::general_purpose::STANDARD.encode(kept),
             body_truncated: body.len() > BODY_CAP,
+            connection,
         }
     }
 }
@@ -130,13 +139,13 @@ mod tests {
     fn credentials_are_never_recorded() {
         // "admin:s3cret"
         let h = headers(&[("authorization", "Basic YWRtaW46czNjcmV0")]);
-        let r = RequestRecord::new(&Method::GET, &"/x".parse().unwrap(), &h, b"");
+        let r = RequestRecord::new(&Method::GET, &"/x".parse().unwrap(), &h, b"", 1);
         assert_eq!(r.headers["authorization"], "Basic <redacted>");
         assert_eq!(r.user.as_deref(), Some("admin"));
         let json = serde_json::to_string(&r).unwrap();
         assert!(!json.contains("YWRtaW46czNjcmV0") && !json.contains("s3cret"));
         let bearer = headers(&[("authorization", "Bearer abc.def")]);
-        let r = RequestRecord::new(&Method::GET, &"/x".parse().unwrap(), &bearer, b"");
+        let r = RequestRecord::new(&Method::GET, &"/x".parse().unwrap(), &bearer, b"", 1);
         assert_eq!(r.headers["authorization"], "Bearer <redacted>");
         assert_eq!(r.user, None);
     }
@@ -149,7 +158,7 @@ mod tests {
             ("content-type", "text/plain"),
         ]);
         let uri = "/clusters/my%20c/status?nodes=true".parse().unwrap();
-        let r = RequestRecord::new(&Method::POST, &uri, &h, b"\x00\x01");
+        let r = RequestRecord::new(&Method::POST, &uri, &h, b"\x00\x01", 1);
         assert_eq!(r.path, "/clusters/my%20c/status?nodes=true");
         assert_eq!(r.headers["x-many"], "a, b");
         assert_eq!(r.body_base64, "AAE=");
@@ -164,6 +173,7 @@ mod tests {
             &"/x".parse().unwrap(),
             &HeaderMap::new(),
             &body,
+            1,
         );
         assert!(r.body_truncated);
         let mut j = Journal::default();
@@ -174,6 +184,7 @@ mod tests {
                 &uri,
                 &HeaderMap::new(),
                 b"",
+                1,
             ));
         }
         let records = j.records();

@@ -505,6 +505,7 @@ async fn handle(
     req: hyper::Request<hyper::body::Incoming>,
     router: Router,
     shared: Arc<Shared>,
+    connection: u64,
 ) -> Result<Response, Dropped> {
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
@@ -525,7 +526,13 @@ async fn handle(
                 .into_response());
             }
         };
-        let record = RequestRecord::new(&parts.method, &parts.uri, &parts.headers, &bytes);
+        let record = RequestRecord::new(
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &bytes,
+            connection,
+        );
         lock(&shared.journal).push(record);
         Request::from_parts(parts, Body::from(bytes))
     };
@@ -562,7 +569,12 @@ async fn serve_connection<S>(
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let svc = hyper::service::service_fn(move |req| handle(req, router.clone(), shared.clone()));
+    // Numbers connections so that the journal shows which requests shared one (keep-alive).
+    static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
+    let connection = CONNECTIONS.fetch_add(1, Ordering::Relaxed);
+    let svc = hyper::service::service_fn(move |req| {
+        handle(req, router.clone(), shared.clone(), connection)
+    });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(TokioIo::new(io), svc);

@@ -646,6 +646,12 @@ fn the_journal_lists_api_requests_as_sent_without_credentials() {
             ("GET", "/clusters/demo/nodes"),
         ]
     );
+    // One kept-alive connection carried all three; another client opens another.
+    let first = records[0]["connection"].as_u64();
+    assert!(first.is_some() && records.iter().all(|r| r["connection"].as_u64() == first));
+    Client::new(h.c.base.clone()).get("/clusters/demo/status");
+    let journal = h.c.get("/__emulator/requests").expect(200);
+    assert_ne!(journal["requests"][3]["connection"].as_u64(), first);
     let create = &records[1];
     assert_eq!(create["bodyBase64"], "bm90IGpzb24="); // "not json"
     assert_eq!(create["headers"]["content-type"], "text/plain");
