@@ -590,7 +590,7 @@ fn server_faults_become_status_and_transport_errors() {
 
 #[test]
 fn a_body_that_is_not_json_is_a_decode_error() {
-    let server = common::FixedServer::respond("200 OK", "text/html", b"<html>login</html>");
+    let server = common::Scripted::respond(200, "text/html", b"<html>login</html>");
     let client = Client::new(Config::new(&server.url, "admin", SECRET).unwrap()).unwrap();
     let err = client.clusters().unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Mutex;
 
 use base64::Engine as _;
-use common::{FixedServer, SECRET, refused_url, session};
+use common::{SECRET, Scripted, refused_url, session};
 
 struct Capture(Mutex<Vec<(log::Level, String, String)>>);
 
@@ -32,13 +32,9 @@ fn requests_are_logged_without_credentials() {
     log::set_logger(&LOGGER).unwrap();
     log::set_max_level(log::LevelFilter::Trace);
 
-    let ok = FixedServer::respond("200 OK", "application/json", br#"{"nodes": []}"#);
+    let ok = Scripted::respond(200, "application/json", br#"{"nodes": []}"#);
     session(&ok.url).get_nodes("demo", None, None).unwrap();
-    let denied = FixedServer::respond(
-        "401 Unauthorized",
-        "application/json",
-        br#"{"Message": "no"}"#,
-    );
+    let denied = Scripted::respond(401, "application/json", br#"{"Message": "no"}"#);
     let _ = session(&denied.url)
         .get_cluster_status("demo", false)
         .unwrap_err();

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{FixedServer, SECRET, assert_no_secret, config, refused_url, silent_server};
+use common::{SECRET, Scripted, assert_no_secret, config, refused_url, silent_server};
 use cyclecloud::{Config, Error, Session};
 use cyclecloud_emulator::{EmbeddedServer, Options};
 
@@ -53,14 +53,14 @@ fn no_error_kind_shows_the_password() {
             .unwrap_err(),
     ));
 
-    let not_json = FixedServer::respond("200 OK", "text/plain", b"not json");
+    let not_json = Scripted::respond(200, "text/plain", b"not json");
     errors.push((
         "decode",
         session(&not_json.url, short)
             .get_cluster_status("demo", true)
             .unwrap_err(),
     ));
-    let big = FixedServer::respond("200 OK", "application/json", &[b' '; 100]);
+    let big = Scripted::respond(200, "application/json", &[b' '; 100]);
     let limited = Session::new(config(&big.url).max_response_size(10).build().unwrap()).unwrap();
     errors.push((
         "too-large",
