@@ -119,8 +119,18 @@ def make_call(kind: str, url: str, group: str) -> Call:
     return ours(url, group) if kind == "cyclecloud-rs" else baseline(kind, url, group)
 
 
-def timed(call: Call) -> Callable[[int], float]:
-    """A pyperf time function: ``loops`` calls, the result of each freed before the next."""
+def control(url: str, path: str, body: Any = None) -> None:
+    """A control-plane call (untimed, through the standard library)."""
+    req = urllib.request.Request(url + path, method="POST",
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": TOKEN,
+                                          "Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=60).read()
+
+
+def timed(call: Call, after: Callable[[], None] | None = None) -> Callable[[int], float]:
+    """A pyperf time function: ``loops`` calls, the result of each freed before the next;
+    ``after`` runs (untimed) after each call."""
 
     def run(loops: int) -> float:
         assert gc.isenabled(), "the GC must stay on for every contender"
@@ -131,6 +141,8 @@ def timed(call: Call) -> Callable[[int], float]:
             t0 = time.perf_counter()
             value = call()
             total += time.perf_counter() - t0
+            if after is not None:
+                after()
         assert value is not None
         assert gc.isenabled(), "the GC was left off"
         return total
@@ -143,13 +155,8 @@ def delayed_in_parallel(call: Call, url: str, threads: int, delay: float) -> Cal
     the value is the wall time from their common start until the last one is done."""
 
     def inject() -> None:
-        fault = {"path": "/clusters/small/nodes", "kind": "delay", "seconds": delay,
-                 "times": threads, "method": "GET"}
-        req = urllib.request.Request(url + "/__emulator/faults", method="POST",
-                                     data=json.dumps(fault).encode(),
-                                     headers={"Authorization": TOKEN,
-                                              "Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=60).read()
+        control(url, "/__emulator/faults", {"path": "/clusters/small/nodes", "kind": "delay",
+                                            "seconds": delay, "times": threads, "method": "GET"})
 
     def run(loops: int) -> float:
         total = 0.0
@@ -202,7 +209,11 @@ def main() -> None:
             def lazy(loops: int, k: str = kind, h: dict[str, Callable[[int], float]] = holder
                      ) -> float:
                 if "run" not in h:
-                    h["run"] = timed(make_call(k, args.url, args.group))
+                    # Each node created is removed again (untimed, by resetting the emulator,
+                    # which holds nothing else then), so every call meets the same state.
+                    after = (lambda: control(args.url, "/__emulator/reset")
+                             ) if args.group == "create_nodes" else None
+                    h["run"] = timed(make_call(k, args.url, args.group), after)
                 return h["run"](loops)
 
             runner.bench_time_func(name, lazy)
