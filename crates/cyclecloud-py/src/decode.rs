@@ -7,7 +7,7 @@
 //! string values are cached for the duration of one document: node records repeat the same few
 //! dozen keys and many values (`"Ready"`, the machine type, the region, the subnet id) thousands
 //! of times, so each distinct string becomes one shared `str` object. For a 100,000-node status
-//! this saves about 75 MiB of peak memory at no cost in time (`benches/python/status_decode.py`). It accepts what `json.loads`
+//! this saves about 75 MiB of peak memory at no cost in time. It accepts what `json.loads`
 //! accepts: `NaN`, `Infinity` and `-Infinity`; the last of duplicate keys wins; integers of any
 //! size stay exact. Nesting deeper than [`MAX_DEPTH`] is an error rather than a stack overflow.
 //!
