@@ -146,9 +146,18 @@ def test_verify_ssl_is_read_when_verify_certificates_is_absent(tmp_path: Path) -
         (" 120 ", 120),
         ("2.5", 2.5),
         ("0", Err("invalid value for `timeout` in section [cycleserver]")),
-        ("-5", Err("it must be a positive number of seconds")),
+        ("-5", Err("it must be a number of seconds between 0.001 and 1e+09")),
         ("soon", Err("'soon'")),
-        ("inf", Err("positive number")),
+        ("inf", Err("between 0.001 and")),
+        ("+1.5", 1.5),
+        ("1e3", 1000),
+        ("0.001", 0.001),
+        # float() would take these; the Rust crate's reader does not, so neither do we.
+        ("1_0", Err("'1_0'")),
+        ("\u0661\u0660", Err("between 0.001 and")),  # Arabic-Indic digits
+        ("nan", Err("between 0.001 and")),
+        ("1e-12", Err("between 0.001 and")),
+        ("1e20", Err("between 0.001 and")),
     ],
 )
 def test_timeout_values(tmp_path: Path, value: str, expected: Any) -> None:
@@ -188,12 +197,32 @@ def test_the_clis_encoded_key_is_decoded(tmp_path: Path) -> None:
     assert "key" not in config
 
 
+@pytest.mark.parametrize("password", ["pässwörd €", "tab\u200bzero-width", "x\U000f0000"])
+def test_a_key_with_any_non_control_text_is_accepted(tmp_path: Path, password: str) -> None:
+    # The same rule as the Rust crate's reader: only control characters (Cc) are refused.
+    path = write(tmp_path, server_section(password=None, key=_b64(password)))  # type: ignore[arg-type]
+    assert load_config(path)["password"] == password
+
+
 def test_a_plain_password_wins_over_key(tmp_path: Path) -> None:
     key = base64.b64encode(b"other").decode()
     assert load_config(write(tmp_path, server_section(key=key)))["password"] == SECRET
 
 
-@pytest.mark.parametrize("key", ["!!not base64!!", base64.b64encode(b"\xff\xfe\x00").decode()])
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "!!not base64!!",
+        base64.b64encode(b"\xff\xfe\x00").decode(),  # not UTF-8
+        _b64("pass\x07word"),  # a control character: a wrong guess at the encoding
+        _b64("\x85"),  # NEL, a C1 control character
+        "====",  # decodes to nothing
+    ],
+)
 def test_an_undecodable_key_says_so_and_suggests_password(tmp_path: Path, key: str) -> None:
     path = write(tmp_path, server_section(password=None, key=key))  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError) as info:

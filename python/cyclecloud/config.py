@@ -38,8 +38,9 @@ from __future__ import annotations
 import base64 as _base64
 import binascii as _binascii
 import configparser as _configparser
-import math as _math
 import os as _os
+import re as _re
+import unicodedata as _unicodedata
 from pathlib import Path as _Path
 from typing import Any as _Any
 from typing import Union as _Union
@@ -51,6 +52,8 @@ __all__ = [
     "DEFAULT_CONFIG_PATH",
     "DEFAULT_SECTION",
     "DEFAULT_TIMEOUT",
+    "MAX_TIMEOUT",
+    "MIN_TIMEOUT",
     "REQUIRED_KEYS",
     "CycleCloudConfig",
     "config_path",
@@ -138,11 +141,23 @@ def parse_bool(value: object, key: str = "verify_certificates", where: str = "")
     )
 
 
+# A timeout written as text: plain ASCII decimal notation, as the Rust crate's reader accepts
+# it too (float() would also take "1_0", "inf" and non-ASCII digits).
+_NUMBER = _re.compile(r"\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+MIN_TIMEOUT = 0.001
+"""The shortest timeout accepted, in seconds."""
+MAX_TIMEOUT = 1e9
+"""The longest timeout accepted, in seconds (about 31 years: "no timeout" in practice)."""
+
+
 def parse_timeout(value: object, key: str = "timeout", where: str = "") -> int | float:
     """Read a timeout in seconds.
 
     Arguments:
-        value: a positive ``int`` or ``float``, or a string holding one.
+        value: an ``int`` or ``float``, or a string holding one in decimal notation
+            (``60``, ``+1.5``, ``1e3``; surrounding spaces ignored), between
+            :data:`MIN_TIMEOUT` and :data:`MAX_TIMEOUT`.
         key: the setting's name, for the error message.
         where: where the value came from, for the error message.
 
@@ -150,20 +165,18 @@ def parse_timeout(value: object, key: str = "timeout", where: str = "") -> int |
         The number, as an ``int`` when it is whole.
 
     Raises:
-        ConfigurationError: if the value is not a positive finite number.
+        ConfigurationError: for anything else; the message names the key and the value.
     """
     number: float | None = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            number = None
-    if number is None or not _math.isfinite(number) or number <= 0:
+    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        number = float(value.strip())
+    if number is None or not (MIN_TIMEOUT <= number <= MAX_TIMEOUT):
         suffix = f" {where}" if where else ""
         raise _ConfigurationError(
-            f"invalid value for `{key}`{suffix}: {value!r}; it must be a positive number of seconds"
+            f"invalid value for `{key}`{suffix}: {value!r}; it must be a number of seconds "
+            f"between {MIN_TIMEOUT} and {MAX_TIMEOUT:.0e}"
         )
     return int(number) if number.is_integer() else number
 
@@ -176,7 +189,9 @@ def _decode_key(key: str, where: str) -> str:
         password = raw.decode("utf-8")
     except (_binascii.Error, ValueError):
         password = ""
-    if not password or not password.isprintable():
+    # No control characters (Unicode category Cc): what a wrong guess at the encoding yields.
+    # The Rust crate's reader applies the same rule.
+    if not password or any(_unicodedata.category(c) == "Cc" for c in password):
         raise _ConfigurationError(
             f"the encoded password `key` {where} could not be decoded (the CycleCloud CLI's "
             "encoding is not public). Replace the `key = ...` line with `password = "
