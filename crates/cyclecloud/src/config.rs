@@ -335,7 +335,7 @@ impl Config {
     /// | `CYCLECLOUD_URL` | [`Config::url`] (required) |
     /// | `CYCLECLOUD_USERNAME` | [`Config::username`] (required) |
     /// | `CYCLECLOUD_PASSWORD` | [`Config::password`] (required) |
-    /// | `CYCLECLOUD_TIMEOUT` | [`Config::timeout`], in seconds (optional) |
+    /// | `CYCLECLOUD_TIMEOUT` | [`Config::timeout`], in seconds from 0.001 to 1e9, e.g. `30`, `2.5`, `1e3` (optional) |
     /// | `CYCLECLOUD_VERIFY_CERTIFICATES` | [`Config::verify_certificates`]: `true/false`, `yes/no`, `on/off`, `1/0` (optional) |
     /// | `CYCLECLOUD_CA_BUNDLE` | [`Config::ca_bundle`] (optional) |
     ///
@@ -383,10 +383,7 @@ impl Config {
             .password(required("password", password)?);
         if let Some(value) = get(timeout) {
             let t = parse_timeout(&value).ok_or_else(|| {
-                Error::config(
-                    "timeout",
-                    format!("{timeout}={value:?} is not a positive number of seconds"),
-                )
+                Error::config("timeout", format!("{timeout}={value:?}: {TIMEOUT_RULE}"))
             })?;
             builder = builder.timeout(t);
         }
@@ -415,13 +412,64 @@ pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-/// A positive, finite number of seconds (`60`, `2.5`, `1e3`).
+/// The smallest timeout accepted from a configuration file or `CYCLECLOUD_TIMEOUT`, in seconds.
+pub(crate) const MIN_TIMEOUT_SECS: f64 = 0.001;
+/// The largest timeout accepted from a configuration file or `CYCLECLOUD_TIMEOUT`, in seconds.
+pub(crate) const MAX_TIMEOUT_SECS: f64 = 1e9;
+
+/// What [`parse_timeout`] accepts, for error messages.
+pub(crate) const TIMEOUT_RULE: &str =
+    "it must be a decimal number of seconds from 0.001 to 1e9 (e.g. 60, 2.5 or 1e3)";
+
+/// A number of seconds as text, with the same rules as the Python package's
+/// `cyclecloud.config.parse_timeout`: surrounding (Unicode) whitespace is ignored, the rest
+/// must match `^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$` (ASCII digits only: no
+/// `_`, `inf`, `nan` or other scripts' digits), and the value must lie in
+/// [`MIN_TIMEOUT_SECS`]..=[`MAX_TIMEOUT_SECS`].
 pub(crate) fn parse_timeout(value: &str) -> Option<Duration> {
-    let seconds: f64 = value.trim().parse().ok()?;
-    if !seconds.is_finite() || seconds <= 0.0 {
+    let text = crate::config_file::py_strip(value);
+    if !is_decimal_number(text) {
+        return None;
+    }
+    let seconds: f64 = text.parse().ok()?;
+    if !seconds.is_finite() || !(MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&seconds) {
         return None;
     }
     Duration::try_from_secs_f64(seconds).ok()
+}
+
+/// `^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$` on the whole of `text`.
+fn is_decimal_number(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    if bytes.first() == Some(&b'+') {
+        i += 1;
+    }
+    let mut mantissa = digits(&mut i);
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        mantissa += digits(&mut i);
+    }
+    if mantissa == 0 {
+        return false;
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(bytes.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == bytes.len()
 }
 
 fn validate_url(url: &str) -> Result<(), Error> {
@@ -706,6 +754,56 @@ mod test {
         let text = format!("{c:?} {:?} {}", c.password(), c.password());
         assert!(!text.contains("Zebra-Quokka-9"), "{text}");
         assert!(text.contains("<redacted>"));
+    }
+
+    #[test]
+    fn timeout_text_follows_the_python_rules() {
+        let ok = |text: &str, seconds: f64| {
+            assert_eq!(
+                parse_timeout(text),
+                Some(Duration::from_secs_f64(seconds)),
+                "{text:?}"
+            );
+        };
+        ok("10", 10.0);
+        ok("+1.5", 1.5);
+        ok("1e3", 1000.0);
+        ok(" 7 ", 7.0);
+        ok("\u{3000}7\u{a0}", 7.0);
+        ok("5.", 5.0);
+        ok(".5", 0.5);
+        ok("0.001", 0.001);
+        ok("1E+9", 1e9);
+        ok("100000000e1", 1e9);
+        for bad in [
+            "",
+            " ",
+            "0",
+            "-1",
+            "0.0009",
+            "1e-12",
+            "1e20",
+            "1000000001",
+            "1_0",
+            "inf",
+            "+inf",
+            "nan",
+            "Infinity",
+            "\u{661}\u{660}",
+            "1e",
+            "e3",
+            ".",
+            "+",
+            "++1",
+            "1.2.3",
+            "0x10",
+            "1 0",
+            "10s",
+            "-0",
+            "1e400",
+        ] {
+            assert_eq!(parse_timeout(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -449,10 +449,13 @@ impl crate::Config {
     /// - `name` `None` (or `"cycleserver"`) reads the section `[cycleserver]`; another name
     ///   reads `[NAME]`, or else `[cycleserver NAME]`.
     /// - `url` and `username` are required; the password is `password`, or else the CLI's
-    ///   encoded `key`, read as base64 of the UTF-8 password.
+    ///   encoded `key`, read as base64 of the UTF-8 password (whitespace removed, padding
+    ///   optional); it must decode to non-empty text without control characters.
     /// - `verify_certificates` (or `verify-ssl`, `verify_ssl`): `true/false`, `yes/no`,
-    ///   `on/off`, `1/0` in any case; defaults to `true`. `timeout`: a positive number of
-    ///   seconds; defaults to 60. `ca_bundle`: the PEM file of the only trusted CAs.
+    ///   `on/off`, `1/0` in any case; defaults to `true`. `timeout`: seconds, a decimal
+    ///   number (ASCII digits, optional `+`, fraction and exponent, e.g. `60`, `2.5`, `1e3`;
+    ///   no `_`, `inf` or `nan`) from 0.001 to 1e9; defaults to 60. `ca_bundle`: the PEM
+    ///   file of the only trusted CAs.
     ///   `client_version`: the `X-Cycle-Client-Version` header. Other keys are ignored.
     ///
     /// ```
@@ -530,9 +533,9 @@ fn settings(ini: &IniFile, path: &Path, name: Option<&str>) -> Result<crate::Con
             password = decode_key(key).ok_or_else(|| {
                 invalid(
                     "key",
-                    "the encoded password could not be decoded (the CycleCloud CLI's encoding \
-                     is not public); replace the `key = ...` line with `password = \
-                     YOUR_PASSWORD`"
+                    "the encoded password could not be decoded to non-empty text without \
+                     control characters (the CycleCloud CLI's encoding is not public); replace \
+                     the `key = ...` line with `password = YOUR_PASSWORD`"
                         .to_owned(),
                 )
             })?;
@@ -584,7 +587,7 @@ fn settings(ini: &IniFile, path: &Path, name: Option<&str>) -> Result<crate::Con
         let timeout = crate::config::parse_timeout(value).ok_or_else(|| {
             invalid(
                 "timeout",
-                format!("{value:?}; it must be a positive number of seconds"),
+                format!("{value:?}; {}", crate::config::TIMEOUT_RULE),
             )
         })?;
         builder = builder.timeout(timeout);
@@ -601,8 +604,9 @@ fn settings(ini: &IniFile, path: &Path, name: Option<&str>) -> Result<crate::Con
     builder.build()
 }
 
-/// The CLI's `key`, read as base64 of the UTF-8 password (whitespace ignored, padding
-/// optional); `None` unless that gives printable text.
+/// The CLI's `key`, read as base64 of the UTF-8 password (whitespace removed, padding
+/// added); `None` unless that gives non-empty UTF-8 text without a control character
+/// (Unicode category Cc), as the Python package's `_decode_key`.
 fn decode_key(key: &str) -> Option<String> {
     use base64::Engine as _;
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -615,13 +619,7 @@ fn decode_key(key: &str) -> Option<String> {
     let text: String = key.chars().filter(|c| !py_isspace(*c)).collect();
     let bytes = ENGINE.decode(text).ok()?;
     let password = String::from_utf8(bytes).ok()?;
-    let printable = |c: char| {
-        !(c.is_control()
-            || (py_isspace(c) && c != ' ')
-            || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-                | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{e000}'..='\u{f8ff}'))
-    };
-    (!password.is_empty() && password.chars().all(printable)).then_some(password)
+    (!password.is_empty() && !password.chars().any(char::is_control)).then_some(password)
 }
 
 /// `str.isspace()` of Python (also what `\s` and `str.strip()` use): Unicode White_Space
@@ -643,7 +641,7 @@ fn py_isspace(c: char) -> bool {
     )
 }
 
-fn py_strip(s: &str) -> &str {
+pub(crate) fn py_strip(s: &str) -> &str {
     s.trim_matches(py_isspace)
 }
 
@@ -907,8 +905,15 @@ mod test {
             "blanks, no padding"
         );
         assert_eq!(decode_key("!!!"), None);
-        assert_eq!(decode_key("AAEC"), None, "not printable");
+        assert_eq!(decode_key("AAEC"), None, "control characters");
+        assert_eq!(decode_key("cAlx"), None, "a tab is a control character");
+        assert_eq!(decode_key("woU="), None, "U+0085 is a control character");
         assert_eq!(decode_key("/w=="), None, "not UTF-8");
+        assert_eq!(decode_key("===="), None, "empty");
+        // Only Cc is refused: spaces, format characters and private use pass.
+        assert_eq!(decode_key("YSBi").as_deref(), Some("a b"));
+        assert_eq!(decode_key("4oCLeA==").as_deref(), Some("\u{200b}x"));
+        assert_eq!(decode_key("7oCA").as_deref(), Some("\u{e000}"));
     }
 
     #[test]

@@ -45,13 +45,18 @@ pub enum Error {
     /// URL cannot be parsed or carries credentials, the timeout is zero, or the CA bundle
     /// file cannot be read or holds no certificate. Returned by
     /// [`Config::validate`](crate::Config::validate) and [`Session::new`](crate::Session::new),
-    /// never by a request.
+    /// never by a request. When a lower-level error is the cause (e.g. the `io::Error` of an
+    /// unreadable CA bundle, or its PEM parse error), it is the
+    /// [`source`](std::error::Error::source).
     #[error("invalid config field `{field}`: {message}")]
     Config {
         /// Name of the offending [`Config`](crate::Config) field, e.g. `"url"`.
         field: &'static str,
         /// What is wrong with it.
         message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// A configuration file could not be used: it is missing, unreadable or not an INI file
@@ -396,6 +401,20 @@ impl Error {
         Error::Config {
             field,
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An [`Error::Config`] caused by `source`.
+    pub(crate) fn config_caused_by(
+        field: &'static str,
+        message: impl Into<String>,
+        source: impl Into<BoxError>,
+    ) -> Self {
+        Error::Config {
+            field,
+            message: message.into(),
+            source: Some(source.into()),
         }
     }
 

@@ -324,18 +324,18 @@ fn tls_config(config: &Config) -> Result<TlsConfig, Error> {
     let Some(path) = config.ca_bundle() else {
         return Ok(builder.root_certs(RootCerts::WebPki).build());
     };
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::config("ca_bundle", format!("cannot read {}: {e}", path.display())))?;
+    let pem = std::fs::read(path).map_err(|e| {
+        let message = format!("cannot read {}: {e}", path.display());
+        Error::config_caused_by("ca_bundle", message, e)
+    })?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {
             Ok(PemItem::Certificate(cert)) => certs.push(cert),
             Ok(_) => {}
             Err(e) => {
-                return Err(Error::config(
-                    "ca_bundle",
-                    format!("cannot parse {}: {e}", path.display()),
-                ));
+                let message = format!("cannot parse {}: {e}", path.display());
+                return Err(Error::config_caused_by("ca_bundle", message, e));
             }
         }
     }
@@ -401,6 +401,12 @@ mod test {
             ),
             "{err}"
         );
+        let source = std::error::Error::source(&err).expect("the io::Error is chained");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
     }
 
     #[test]

@@ -824,7 +824,9 @@ fn config_from_environment_variables() {
         env.remove(missing);
         let err = Config::from_env_with(|name| env.get(name).cloned()).unwrap_err();
         match &err {
-            Error::Config { field: f, message } => {
+            Error::Config {
+                field: f, message, ..
+            } => {
                 assert_eq!(*f, field);
                 assert_eq!(message, &format!("{missing} is not set"));
             }
