@@ -533,6 +533,19 @@ def test_wait_until_terminated_accepts_off_for_fixed_nodes(
     assert [n["Status"] for n in nodes] == ["Off"]
 
 
+def test_wait_on_a_refused_action_fails_at_once_with_the_servers_reason(demo: Cluster) -> None:
+    # The scheduler has KeepAlive set: the server refuses to deallocate it, so waiting for
+    # Deallocated would never end (or, worse, return an empty list as if all went well).
+    _, result = clusters.deallocate_nodes(
+        demo.session, demo.name, NodeManagementRequest(names=["scheduler"])
+    )
+    assert [n.status for n in result.nodes or []] == ["Error"]
+    with pytest.raises(NodeFailedError) as info:
+        demo.wait(result, until="Deallocated", timeout=30)
+    assert info.value.nodes == [{"Name": "scheduler", "StatusMessage": result.nodes[0].error}]
+    assert "scheduler: " in str(info.value) and "KeepAlive" in str(info.value)
+
+
 def test_waiting_for_a_node_that_does_not_exist_fails(demo: Cluster) -> None:
     with pytest.raises(NodeFailedError, match="nope: the node does not exist"):
         demo.wait(["nope"])

@@ -97,6 +97,25 @@ def test_a_type_error_in_a_caller_is_reported(tmp_path: Path) -> None:
     assert 'incompatible type "int"; expected "str"' in done.stdout
 
 
+def test_a_bare_import_gives_typed_submodules(tmp_path: Path) -> None:
+    # `import cyclecloud` then `cyclecloud.model.X` (the scalelib mock's pattern) is typed, and a
+    # misspelt submodule is an error rather than a silent Any.
+    source = tmp_path / "bare.py"
+    source.write_text(
+        textwrap.dedent(
+            """
+            import cyclecloud
+
+            status: int = cyclecloud.model.ClusterStatus()
+            cyclecloud.modle.ClusterStatus()
+            """
+        )
+    )
+    done = run_mypy("--strict", str(source), cache=tmp_path / "cache")
+    assert 'expression has type "ClusterStatus", variable has type "int"' in done.stdout
+    assert 'Module has no attribute "modle"' in done.stdout
+
+
 # -- what typing changes for scalelib's own type check ---------------------------------------
 
 # Condensed from how scalelib annotates its use of the package (hpc.autoscale.clilib and

@@ -19,12 +19,21 @@ Importing this package is cheap: submodules and the native extension load on fir
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import TYPE_CHECKING
 from typing import Any as _Any
 
 __all__ = ["__version__"]
 
-if _TYPE_CHECKING:
+if TYPE_CHECKING:
+    # What `__getattr__` below loads on first use, made visible to type checkers.
+    from cyclecloud import api as api
+    from cyclecloud import client as client
+    from cyclecloud import config as config
+    from cyclecloud import exceptions as exceptions
+    from cyclecloud import model as model
+    from cyclecloud import session as session
+    from cyclecloud import testing as testing
+
     __version__: str
 
 
@@ -33,16 +42,19 @@ if _TYPE_CHECKING:
 _SUBMODULES = frozenset(("api", "client", "config", "exceptions", "model", "session", "testing"))
 
 
-def __getattr__(name: str) -> _Any:
-    if name in _SUBMODULES:
-        import importlib
+# Defined for the interpreter only: to a type checker, a misspelt attribute stays an error.
+if not TYPE_CHECKING:
 
-        return importlib.import_module(f"{__name__}.{name}")
-    # PEP 562: read the version from the extension only when asked, so that `import cyclecloud`
-    # (and the pure-Python model classes) work even before the extension is built.
-    if name == "__version__":
-        from cyclecloud._native import __version__ as version
+    def __getattr__(name: str) -> _Any:
+        if name in _SUBMODULES:
+            import importlib
 
-        globals()["__version__"] = version
-        return version
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+            return importlib.import_module(f"{__name__}.{name}")
+        # PEP 562: read the version from the extension only when asked, so that
+        # `import cyclecloud` (and the pure-Python models) work before the extension is built.
+        if name == "__version__":
+            from cyclecloud._native import __version__ as version
+
+            globals()["__version__"] = version
+            return version
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

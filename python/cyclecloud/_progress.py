@@ -7,10 +7,18 @@ is written only when the counts change, so logs stay short.
 from __future__ import annotations
 
 import sys as _sys
-from typing import IO as _IO
 from typing import Any as _Any
+from typing import Protocol as _Protocol
 
-__all__ = ["STATUS_ORDER", "TextProgress", "format_counts"]
+__all__ = ["STATUS_ORDER", "TextProgress", "TextStream", "format_counts"]
+
+
+class TextStream(_Protocol):
+    """What a progress line is written to: ``sys.stderr``, an open text file, ``io.StringIO``."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
 
 STATUS_ORDER = (
     "Off",
@@ -49,14 +57,14 @@ class TextProgress:
         label: what is being waited for, e.g. ``"htc"``; shown first on the line.
     """
 
-    def __init__(self, stream: _IO[str] | None = None, label: str = "") -> None:
+    def __init__(self, stream: TextStream | None = None, label: str = "") -> None:
         self._stream = stream
         self._label = label
         self._last = ""
         self._open_line = False
 
     @property
-    def stream(self) -> _IO[str]:
+    def stream(self) -> TextStream:
         return self._stream if self._stream is not None else _sys.stderr
 
     def _tty(self) -> bool:

@@ -40,6 +40,7 @@ from collections.abc import ValuesView as _ValuesView
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 from typing import Callable as _Callable
+from typing import Protocol as _Protocol
 from typing import Union as _Union
 from urllib.parse import quote as _quote
 
@@ -54,6 +55,7 @@ if _TYPE_CHECKING:  # annotations only
 
     from typing_extensions import Self
 
+    from cyclecloud._progress import TextStream
     from cyclecloud.model import ClusterStatus, NodeCreationResult
     from cyclecloud.session import Session
 
@@ -348,7 +350,14 @@ class ClusterMap(_Mapping[str, "Cluster"]):
         return f"<ClusterMap of {self._client!r}>"
 
 
-_WaitTarget = _Union[str, _Iterable[_Union[str, _Mapping[str, _Any]]], _Any]
+class _HasOperationId(_Protocol):
+    """A result that started an operation: ``NodeCreationResult``, ``NodeManagementResult``."""
+
+    @property
+    def operation_id(self) -> str | None: ...
+
+
+_WaitTarget = _Union[str, _HasOperationId, _Iterable[_Union[str, _Mapping[str, _Any]]]]
 
 
 class Cluster:
@@ -432,7 +441,7 @@ class Cluster:
         until: str = "Ready",
         timeout: float | None = 1800.0,
         poll_interval: float = 1.0,
-        progress: bool | _ProgressCallback | _Any = None,
+        progress: bool | _ProgressCallback | TextStream | None = None,
     ) -> list[_NodeRecord]:
         """Poll until the nodes of an operation, or the named nodes, reach the status ``until``.
 
@@ -440,6 +449,8 @@ class Cluster:
             target: what to wait for: an operation id (a ``str``), a result with an
                 ``operation_id`` (what ``scale_by_*`` and ``clusters.create_nodes``/
                 ``terminate_nodes``/... return), or an iterable of node names (or node records).
+                Nodes a node-action result reports as refused (``status == "Error"``) fail the
+                wait at once: they will never reach ``until``.
             until: the node ``Status`` to reach: ``"Ready"`` (default), ``"Deallocated"``,
                 ``"Terminated"`` (also satisfied by ``Off`` and by nodes that were removed, as
                 terminated array nodes are), or any other status.
@@ -464,6 +475,9 @@ class Cluster:
         from cyclecloud._progress import TextProgress
 
         operation_id, names = _wait_target(target)
+        refused = _refused_nodes(target)
+        if refused:
+            raise NodeFailedError(_failure_message(self.name, refused), self.name, refused)
         if poll_interval < 0 or not _math.isfinite(poll_interval):
             raise ValueError("poll_interval must be a non-negative number of seconds")
         report: _Callable[[dict[str, _Any]], None] | None
@@ -584,6 +598,16 @@ def _wait_target(target: _WaitTarget) -> tuple[str | None, list[str] | None]:
         "wait() takes an operation id, a result with an operation_id, or node names; "
         f"got {type(target).__name__}"
     )
+
+
+def _refused_nodes(target: object) -> list[_NodeRecord]:
+    """The nodes a node-action result says the server refused, as ``{Name, StatusMessage}``."""
+    refused: list[_NodeRecord] = []
+    for node in getattr(target, "nodes", None) or []:
+        if getattr(node, "status", None) == "Error":
+            message = getattr(node, "error", None) or "the server refused the action"
+            refused.append({"Name": getattr(node, "name", None), "StatusMessage": message})
+    return refused
 
 
 def _status_matches(status: object, wanted: str) -> bool:

@@ -32,6 +32,8 @@ from http import HTTPStatus as _HTTPStatus
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 from typing import Callable as _Callable
+from typing import Protocol as _Protocol
+from typing import Union as _Union
 from urllib.parse import parse_qsl as _parse_qsl
 from urllib.parse import quote as _quote
 from urllib.parse import urlencode as _urlencode
@@ -48,9 +50,11 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "ExpectedResponse",
     "Headers",
+    "Parameters",
     "Response",
     "ResponseStatus",
     "Session",
+    "SupportsPath",
 ]
 
 DEFAULT_TIMEOUT = 60
@@ -60,6 +64,18 @@ ExpectedResponse = tuple[int, str, _Callable[[_Any], _Any]]
 """One entry of ``expected_responses``: ``(status, type_name, converter)``."""
 
 _Pairs = list[tuple[str, str]]
+
+Parameters = _Union[_Mapping[str, object], _Iterable[tuple[str, object]], None]
+"""Query parameters or headers: a mapping or ``(name, value)`` pairs; ``None`` values are
+left out."""
+
+
+class SupportsPath(_Protocol):
+    """What :meth:`Session.request` needs of its ``request_context``: a ``path`` (relative to
+    the server URL, already URL-quoted), as ``cyclecloud.api.clusters._RequestContext`` has."""
+
+    @property
+    def path(self) -> str | None: ...
 
 
 class Headers(dict[str, str]):
@@ -281,7 +297,7 @@ def _query_value(value: _Any) -> str:
     return str(value)
 
 
-def _query_pairs(query: _Any) -> _Pairs:
+def _query_pairs(query: Parameters) -> _Pairs:
     """Query parameters as ``(key, value)`` strings: ``None`` values are left out, booleans are
     ``true``/``false``, lists and tuples repeat the key, everything else is ``str()``-ed."""
     if not query:
@@ -298,7 +314,7 @@ def _query_pairs(query: _Any) -> _Pairs:
     return pairs
 
 
-def _header_pairs(headers: _Any) -> _Pairs:
+def _header_pairs(headers: Parameters) -> _Pairs:
     if not headers:
         return []
     items = headers.items() if isinstance(headers, _Mapping) else headers
@@ -400,10 +416,10 @@ class Session:
 
     def request(
         self,
-        request_context: _Any,
+        request_context: SupportsPath,
         method: str,
-        query: _Any = None,
-        headers: _Any = None,
+        query: Parameters = None,
+        headers: Parameters = None,
         body: _Any = None,
         expected_responses: _Sequence[ExpectedResponse] | None = None,
     ) -> tuple[ResponseStatus, _Any]:
@@ -475,8 +491,8 @@ class Session:
         self,
         verb: str,
         url: str,
-        params: _Any = None,
-        headers: _Any = None,
+        params: Parameters = None,
+        headers: Parameters = None,
         body: _Any = None,
     ) -> Response:
         """Send one request and return the raw :class:`Response`, whatever its status.
