@@ -704,6 +704,11 @@ impl From<NodeSelection> for NodeManagementRequest {
 
 /// What a [`Wait`] waits for.
 ///
+/// A [`NodeCreationResult`] becomes [`WaitTarget::Operation`]. A [`NodeManagementResult`]
+/// becomes [`WaitTarget::Operation`] too when the server accepted the action for every node
+/// it matched, and [`WaitTarget::Refused`] when it refused some (result node `status` `Error`):
+/// waiting on that fails at once with [`Error::NodesFailed`] naming them.
+///
 /// ```
 /// use cyclecloud::WaitTarget;
 /// let by_operation = WaitTarget::operation("3b53d621");
@@ -717,6 +722,15 @@ pub enum WaitTarget {
     Operation(String),
     /// These nodes, by name.
     Nodes(Vec<String>),
+    /// A management operation the server refused for some nodes: [`Wait::run`] fails at once
+    /// with [`Error::NodesFailed`] listing `refused`.
+    Refused {
+        /// The operation id of the result (may be empty).
+        operation_id: String,
+        /// One record per refused node: `Name`, `NodeId`, `Status` (`"Error"`) and
+        /// `StatusMessage` (the server's `error`).
+        refused: Vec<Node>,
+    },
 }
 
 impl WaitTarget {
@@ -756,8 +770,57 @@ impl From<&NodeCreationResult> for WaitTarget {
 }
 
 impl From<&NodeManagementResult> for WaitTarget {
+    /// [`WaitTarget::Refused`] if any result node has `status` `Error` (any case), else
+    /// [`WaitTarget::Operation`].
+    ///
+    /// ```
+    /// use cyclecloud::models::{NodeManagementResult, NodeManagementResultNode};
+    /// use cyclecloud::WaitTarget;
+    /// let mut result = NodeManagementResult { operation_id: "op-1".into(), ..Default::default() };
+    /// assert_eq!(WaitTarget::from(&result), WaitTarget::operation("op-1"));
+    /// result.nodes.push(NodeManagementResultNode {
+    ///     name: "scheduler".into(),
+    ///     status: Some("Error".into()),
+    ///     error: Some("Node scheduler has KeepAlive set".into()),
+    ///     ..Default::default()
+    /// });
+    /// let WaitTarget::Refused { refused, .. } = WaitTarget::from(&result) else { unreachable!() };
+    /// assert_eq!(refused[0]["Name"], "scheduler");
+    /// assert_eq!(refused[0]["StatusMessage"], "Node scheduler has KeepAlive set");
+    /// ```
     fn from(result: &NodeManagementResult) -> Self {
-        WaitTarget::operation(result.operation_id.clone())
+        let refused: Vec<Node> = result
+            .nodes
+            .iter()
+            .filter(|n| {
+                n.status
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("error"))
+            })
+            .map(|n| {
+                let mut node = Node::new();
+                node.insert("Name".into(), Value::String(n.name.clone()));
+                if !n.id.is_empty() {
+                    node.insert("NodeId".into(), Value::String(n.id.clone()));
+                }
+                node.insert("Status".into(), Value::String("Error".into()));
+                let message = n
+                    .error
+                    .as_deref()
+                    .filter(|e| !e.trim().is_empty())
+                    .unwrap_or("the server refused the action");
+                node.insert("StatusMessage".into(), Value::String(message.to_owned()));
+                node
+            })
+            .collect();
+        if refused.is_empty() {
+            WaitTarget::operation(result.operation_id.clone())
+        } else {
+            WaitTarget::Refused {
+                operation_id: result.operation_id.clone(),
+                refused,
+            }
+        }
     }
 }
 
@@ -765,6 +828,14 @@ impl From<&NodeManagementResult> for WaitTarget {
 const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Default of [`Wait::poll_interval`]: 1 second.
 const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The shortest pause between two polls of a [`Wait`]: a shorter
+/// [`Wait::poll_interval`] is raised to this, so that a wait never hammers the server.
+///
+/// ```
+/// assert_eq!(cyclecloud::MIN_POLL_INTERVAL, std::time::Duration::from_millis(50));
+/// ```
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Statuses that count as terminated: a terminated fixed or standalone node shows `Off`, and
 /// a terminated array node is removed altogether.
@@ -852,7 +923,8 @@ pub struct WaitProgress {
 impl<'a> Wait<'a> {
     /// The node `Status` to wait for, compared case-insensitively: `Ready`, `Deallocated`,
     /// `Terminated` (also satisfied by `Off` and by nodes that were removed, as terminated
-    /// array nodes are), or any other status.
+    /// array nodes are), or any other status. Surrounding blanks are ignored; an empty or
+    /// blank status makes [`Wait::run`] fail with [`Error::InvalidArgument`] (`until`).
     ///
     /// Defaults to `"Ready"`.
     ///
@@ -897,7 +969,8 @@ impl<'a> Wait<'a> {
         self
     }
 
-    /// The pause between two polls.
+    /// The pause between two polls; at least [`MIN_POLL_INTERVAL`] (50 ms): a shorter
+    /// interval, including zero, is raised to it.
     ///
     /// Defaults to 1 second.
     ///
@@ -908,7 +981,7 @@ impl<'a> Wait<'a> {
     /// # Ok::<(), cyclecloud::Error>(())
     /// ```
     pub fn poll_interval(mut self, interval: Duration) -> Self {
-        self.poll_interval = interval;
+        self.poll_interval = interval.max(MIN_POLL_INTERVAL);
         self
     }
 
@@ -955,10 +1028,13 @@ impl<'a> Wait<'a> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NodesFailed`] as soon as a node is `Failed` (or, unless waiting for
+    /// [`Error::NodesFailed`] before any request if the target is a [`WaitTarget::Refused`]
+    /// (a management result in which the server refused some nodes; each is named with the
+    /// server's message), and as soon as a node is `Failed` (or, unless waiting for
     /// termination, no longer exists); [`Error::WaitTimeout`] when the time is up, listing
-    /// the pending nodes; [`Error::InvalidArgument`] for an empty operation id or node name;
-    /// the errors of [`Cluster::nodes`] from any poll.
+    /// the pending nodes; [`Error::InvalidArgument`] before any request for an empty or blank
+    /// [`until`](Wait::until) status, an empty operation id or node name; the errors of
+    /// [`Cluster::nodes`] from any poll.
     pub fn run(self) -> Result<Vec<Node>, Error> {
         let Wait {
             cluster,
@@ -968,9 +1044,25 @@ impl<'a> Wait<'a> {
             poll_interval,
             mut progress,
         } = self;
+        let until = until.trim().to_owned();
+        if until.is_empty() {
+            return Err(Error::invalid_argument(
+                "until",
+                "the status to wait for is empty; give one such as \"Ready\"",
+            ));
+        }
         let wanted = until.to_lowercase();
         let gone_ok = TERMINATED.contains(&wanted.as_str());
+        let started = Instant::now();
         let (operation, mut expected) = match &target {
+            WaitTarget::Refused { refused, .. } => {
+                return Err(Error::NodesFailed(Box::new(WaitError {
+                    cluster: cluster.name.clone(),
+                    until,
+                    elapsed: started.elapsed(),
+                    nodes: refused.clone(),
+                })));
+            }
             WaitTarget::Operation(id) if id.is_empty() => {
                 return Err(Error::invalid_argument("operation", "is required"));
             }
@@ -982,7 +1074,6 @@ impl<'a> Wait<'a> {
                 (None, names.clone())
             }
         };
-        let started = Instant::now();
         let deadline = timeout.and_then(|t| started.checked_add(t));
         loop {
             let seen: Vec<Node> = match operation {
@@ -1135,11 +1226,36 @@ mod test {
             ..Default::default()
         };
         assert_eq!(WaitTarget::from(&created), WaitTarget::operation("op-1"));
-        let managed = NodeManagementResult {
+        let mut managed = NodeManagementResult {
             operation_id: "op-2".into(),
             ..Default::default()
         };
+        managed.nodes.push(crate::models::NodeManagementResultNode {
+            name: "ok-1".into(),
+            status: Some("OK".into()),
+            ..Default::default()
+        });
         assert_eq!(WaitTarget::from(&managed), WaitTarget::operation("op-2"));
+        managed.nodes.push(crate::models::NodeManagementResultNode {
+            name: "kept".into(),
+            id: "id-7".into(),
+            status: Some("error".into()),
+            error: None,
+            ..Default::default()
+        });
+        let WaitTarget::Refused {
+            operation_id,
+            refused,
+        } = WaitTarget::from(&managed)
+        else {
+            panic!("refusals are kept")
+        };
+        assert_eq!(operation_id, "op-2");
+        assert_eq!(
+            Value::Object(refused[0].clone()),
+            serde_json::json!({"Name": "kept", "NodeId": "id-7", "Status": "Error",
+                "StatusMessage": "the server refused the action"})
+        );
     }
 
     #[test]

@@ -192,7 +192,9 @@ mod request;
 mod session;
 
 pub use api::ClusterRecord;
-pub use client::{Client, Cluster, NodeSelection, Wait, WaitProgress, WaitTarget};
+pub use client::{
+    Client, Cluster, MIN_POLL_INTERVAL, NodeSelection, Wait, WaitProgress, WaitTarget,
+};
 pub use config::{
     Config, ConfigBuilder, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, ENV_VARS, Password,
 };

@@ -480,6 +480,127 @@ fn wait_rejects_empty_targets() {
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
 }
 
+#[test]
+fn wait_on_a_refused_action_fails_naming_the_refused_nodes() {
+    let scripted = common::Scripted::emulator();
+    let demo = Client::new(common::config(&scripted.url).build().unwrap())
+        .unwrap()
+        .cluster("demo")
+        .unwrap();
+    // The scheduler is KeepAlive: the server refuses to deallocate it.
+    let result = demo
+        .deallocate_nodes(&NodeSelection::new().names(["scheduler"]))
+        .unwrap();
+    assert_eq!(result.nodes[0].status.as_deref(), Some("Error"));
+    let message = result.nodes[0].error.clone().unwrap();
+    assert!(message.contains("KeepAlive"), "{message}");
+    let target = WaitTarget::from(&result);
+    assert!(matches!(target, WaitTarget::Refused { .. }), "{target:?}");
+    let before = scripted.requests().len();
+    let err = quick(demo.wait(&result).until("Deallocated"))
+        .run()
+        .unwrap_err();
+    let Error::NodesFailed(details) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(names(&details.nodes), ["scheduler"]);
+    assert_eq!(attr(&details.nodes[0], "StatusMessage"), message);
+    assert_eq!(details.until, "Deallocated");
+    assert!(
+        err.to_string()
+            .contains(&format!("scheduler (Error: {message})")),
+        "{err}"
+    );
+    assert_eq!(scripted.requests().len(), before, "fails before any poll");
+
+    // Refused next to accepted nodes: still a failure, naming only the refused one.
+    demo.scale_by_nodes("htc", 1).unwrap();
+    quick(demo.wait(WaitTarget::nodes(["htc-1"])))
+        .run()
+        .unwrap();
+    let mixed = demo
+        .deallocate_nodes(&NodeSelection::new().names(["scheduler", "htc-1"]))
+        .unwrap();
+    assert_eq!(mixed.nodes.len(), 2, "{mixed:?}");
+    let err = quick(demo.wait(&mixed).until("Deallocated"))
+        .run()
+        .unwrap_err();
+    let Error::NodesFailed(details) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(names(&details.nodes), ["scheduler"]);
+}
+
+#[test]
+fn wait_on_an_action_that_touched_no_node_returns_at_once() {
+    let (_server, demo) = demo();
+    let result = demo
+        .deallocate_nodes(&NodeSelection::new().filter(r#"Name === "no-such-node""#))
+        .unwrap();
+    assert!(result.nodes.is_empty(), "{result:?}");
+    let nodes = quick(demo.wait(&result).until("Deallocated"))
+        .run()
+        .unwrap();
+    assert!(nodes.is_empty());
+}
+
+#[test]
+fn wait_rejects_a_blank_status_before_sending_anything() {
+    // Nothing listens at this URL: any request would be a transport error.
+    let client =
+        Client::new(Config::new(common::refused_url(), "admin", "password").unwrap()).unwrap();
+    let unchecked = client.cluster_unchecked("demo");
+    for blank in ["", "   ", "\t\n"] {
+        let err = unchecked
+            .wait(WaitTarget::nodes(["htc-1"]))
+            .until(blank)
+            .run()
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidArgument {
+                    argument: "until",
+                    ..
+                }
+            ),
+            "{blank:?}: {err:?}"
+        );
+        assert!(err.to_string().contains("empty"), "{err}");
+    }
+    // Blanks around a status are ignored.
+    let (_server, demo) = demo();
+    demo.scale_by_nodes("htc", 1).unwrap();
+    let nodes = quick(demo.wait(WaitTarget::nodes(["htc-1"])).until(" ready "))
+        .run()
+        .unwrap();
+    assert_eq!(names(&nodes), ["htc-1"]);
+}
+
+#[test]
+fn a_zero_poll_interval_is_raised_to_the_minimum() {
+    assert_eq!(cyclecloud::MIN_POLL_INTERVAL, Duration::from_millis(50));
+    let server = start(Duration::from_secs(3600));
+    let demo = client(&server).cluster("demo").unwrap();
+    let result = demo.scale_by_nodes("htc", 1).unwrap();
+    let wait = demo.wait(&result).poll_interval(Duration::ZERO);
+    assert!(
+        format!("{wait:?}").contains("poll_interval: 50ms"),
+        "{wait:?}"
+    );
+    let mut polls = 0;
+    let started = std::time::Instant::now();
+    let err = wait
+        .timeout(Duration::from_millis(500))
+        .on_progress(|_| polls += 1)
+        .run()
+        .unwrap_err();
+    assert!(matches!(err, Error::WaitTimeout(_)), "{err:?}");
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    // 500 ms at one poll per 50 ms: about 11 polls, not thousands.
+    assert!((2..=12).contains(&polls), "{polls} polls");
+}
+
 // ---- connection errors ------------------------------------------------------------------
 
 #[test]
