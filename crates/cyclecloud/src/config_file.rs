@@ -263,10 +263,75 @@ pub(crate) fn error(path: Option<&Path>, line: Option<usize>, problem: ConfigFil
 /// assert_eq!(ini.get("cycleserver", "motd"), Some("one\ntwo"));
 /// # Ok::<(), cyclecloud::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` shows the sections, keys and values, except the values of `password`, `key` and
+/// of every key containing `secret`, `token` or `password`, which read `<redacted>`:
+///
+/// ```
+/// let ini = cyclecloud::config_file::IniFile::parse("[cycleserver]\nurl = http://h\npassword = s3cret\n")?;
+/// let text = format!("{ini:?}");
+/// assert!(text.contains(r#""url": "http://h""#) && text.contains(r#""password": <redacted>"#));
+/// assert!(!text.contains("s3cret"));
+/// # Ok::<(), cyclecloud::Error>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct IniFile {
     defaults: Vec<(String, String)>,
     sections: Vec<(String, Vec<(String, String)>)>,
+}
+
+/// Whether the value of `key` (lower-cased) may be a credential and must not be shown.
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_lowercase();
+    key == "password"
+        || key == "key"
+        || ["secret", "token", "password"]
+            .iter()
+            .any(|word| key.contains(word))
+}
+
+/// The keys and values of one section for `Debug`, secret values redacted.
+struct RedactedItems<'a>(&'a [(String, String)]);
+
+impl fmt::Debug for RedactedItems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Redacted;
+        impl fmt::Debug for Redacted {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("<redacted>")
+            }
+        }
+        let mut map = f.debug_map();
+        for (key, value) in self.0 {
+            if is_secret_key(key) {
+                map.entry(key, &Redacted);
+            } else {
+                map.entry(key, value);
+            }
+        }
+        map.finish()
+    }
+}
+
+impl fmt::Debug for IniFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Sections<'a>(&'a [(String, Vec<(String, String)>)]);
+        impl fmt::Debug for Sections<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(
+                        self.0
+                            .iter()
+                            .map(|(name, items)| (name, RedactedItems(items))),
+                    )
+                    .finish()
+            }
+        }
+        f.debug_struct("IniFile")
+            .field("defaults", &RedactedItems(&self.defaults))
+            .field("sections", &Sections(&self.sections))
+            .finish()
+    }
 }
 
 impl IniFile {

@@ -1,12 +1,14 @@
-//! The password never appears in `Display` or `Debug` of any error kind, of the config or
-//! of the session.
+//! The password never appears in `Display` or `Debug` of any error kind, of the config and
+//! its builder, of the session, client, cluster and wait, nor of a parsed configuration file.
 
 mod common;
 
 use std::time::Duration;
 
+use base64::Engine as _;
 use common::{SECRET, Scripted, assert_no_secret, config, refused_url, silent_server};
-use cyclecloud::{Config, Error, Session};
+use cyclecloud::config_file::IniFile;
+use cyclecloud::{Client, Config, Error, NodeSelection, Session, WaitTarget};
 use cyclecloud_emulator::{EmbeddedServer, Options};
 
 fn session(url: &str, timeout: Duration) -> Session {
@@ -116,16 +118,122 @@ fn no_error_kind_shows_the_password() {
 }
 
 #[test]
-fn config_and_session_debug_hide_the_password() {
-    let config: Config = config("https://127.0.0.1:1").build().unwrap();
+fn config_session_client_cluster_and_wait_debug_hide_the_password() {
+    let builder = config("https://127.0.0.1:1");
+    let config: Config = builder.clone().build().unwrap();
     let session = Session::new(config.clone()).unwrap();
+    let client = Client::new(config.clone()).unwrap();
+    let cluster = client.cluster_unchecked("demo");
+    let wait = cluster
+        .wait(WaitTarget::nodes(["htc-1"]))
+        .on_progress(|_| {});
+    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("admin:{SECRET}"));
     for text in [
         format!("{config:?}"),
         format!("{config:#?}"),
+        format!("{builder:?}"),
+        format!("{builder:#?}"),
         format!("{session:?}"),
+        format!("{session:#?}"),
+        format!("{client:?}"),
+        format!("{client:#?}"),
+        format!("{cluster:?}"),
+        format!("{cluster:#?}"),
+        format!("{:?}", cluster.session()),
+        format!("{wait:?}"),
         format!("{}", config.password()),
+        format!("{:?}", config.password()),
     ] {
         assert!(!text.contains(SECRET), "{text}");
+        assert!(!text.contains(&b64), "{text}");
     }
     assert_eq!(config.password().expose(), SECRET);
+}
+
+#[test]
+fn ini_file_debug_hides_secret_values() {
+    let text = format!(
+        "[DEFAULT]\nPassword = {SECRET}-default\ntimeout = 30\n\n\
+         [cycleserver]\nurl = https://cc.example.com\nusername = alice\n\
+         password = {SECRET}-password\nKey = {SECRET}-key\nclient_secret = {SECRET}-secret\n\
+         api_token = {SECRET}-token\nDB_PASSWORD = {SECRET}-db\nTOKEN = {SECRET}-upper\n\
+         multi_secret = {SECRET}-line1\n  {SECRET}-line2\nmonkey = visible-monkey\n\n\
+         [pogo azure]\nsecret = {SECRET}-pogo\ntype = az\n"
+    );
+    let ini = IniFile::parse(&text).unwrap();
+    assert_eq!(
+        ini.get("cycleserver", "password"),
+        Some(format!("{SECRET}-password").as_str()),
+        "the values are still there"
+    );
+    for shown in [format!("{ini:?}"), format!("{ini:#?}")] {
+        assert!(!shown.contains(SECRET), "{shown}");
+        // Sections, keys and the other values stay visible.
+        for visible in [
+            "cycleserver",
+            "pogo azure",
+            "\"url\": \"https://cc.example.com\"",
+            "\"username\": \"alice\"",
+            "\"timeout\": \"30\"",
+            "\"monkey\": \"visible-monkey\"",
+            "\"type\": \"az\"",
+            "\"password\": <redacted>",
+            "\"key\": <redacted>",
+            "\"client_secret\": <redacted>",
+            "\"api_token\": <redacted>",
+            "\"db_password\": <redacted>",
+            "\"token\": <redacted>",
+            "\"multi_secret\": <redacted>",
+            "\"secret\": <redacted>",
+        ] {
+            assert!(shown.contains(visible), "{visible} missing from {shown}");
+        }
+    }
+}
+
+#[test]
+fn no_config_file_error_shows_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let encoded = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let head = "[cycleserver]\nurl = https://cc.example.com\nusername = alice\n";
+    let cases = [
+        format!("{head}password = {SECRET}\ntimeout = soon\n"),
+        format!("{head}password = {SECRET}\nverify_certificates = maybe\n"),
+        format!("{head}password = {SECRET}\npassword = {SECRET}2\n"),
+        format!("{head}password = {SECRET}\nnot a pair\n"),
+        format!("[cycleserver]\nusername = alice\npassword = {SECRET}\n"),
+        format!("[cycleserver]\nurl = https://cc.example.com\npassword = {SECRET}\n"),
+        format!("{head}password = {SECRET}\nurl2 = x\n[cycleserver]\n"),
+        format!("[other]\npassword = {SECRET}\n"),
+        format!("password = {SECRET}\n[cycleserver]\n"),
+        format!("{head}key = {SECRET}\n"),
+        format!("{head}key = {}\n", encoded(&format!("{SECRET}\u{1}"))),
+        format!("{head}key = {}\n", encoded(&format!("{SECRET}\n"))),
+        format!("{head}key = {}==\n", encoded(SECRET)),
+        format!("{head}key = {SECRET}\nauth_option = msal_device_code\n"),
+        format!(
+            "[cycleserver]\nurl = https://alice:{SECRET}@cc.example.com\nusername = alice\npassword = {SECRET}\n"
+        ),
+        format!("{head}password = {SECRET}\nclient_version = a\u{7f}b\n"),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("{i}.ini"));
+        std::fs::write(&path, text).unwrap();
+        let err = Config::from_config_file(&path, None).unwrap_err();
+        assert!(err.is_config(), "{i}: {err:?}");
+        assert_no_secret(&err);
+        if let Error::ConfigFile(details) = &err {
+            let details: &cyclecloud::config_file::ConfigFileError = details;
+            for shown in [details.to_string(), format!("{details:?}")] {
+                assert!(!shown.contains(SECRET), "{i}: {shown}");
+            }
+        }
+    }
+    // A file that is fine, and its Client: no password in sight either.
+    let path = dir.path().join("good.ini");
+    std::fs::write(&path, format!("{head}password = {SECRET}\n")).unwrap();
+    let client = Client::from_config_file(&path).unwrap();
+    assert!(!format!("{client:?}").contains(SECRET));
+    let selection = NodeSelection::new().names(["htc-1"]);
+    assert!(!format!("{selection:?}").contains(SECRET));
 }
