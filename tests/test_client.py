@@ -22,7 +22,7 @@ from cyclecloud.client import (
     Record,
     WaitTimeoutError,
 )
-from cyclecloud.config import CONFIG_ENV_VAR
+from cyclecloud.config import CONFIG_ENV_VAR, load_config
 from cyclecloud.exceptions import ConfigurationError, CycleCloudError, TransportError
 from cyclecloud.model import (
     ClusterStatus,
@@ -235,6 +235,22 @@ def test_repr_and_errors_never_show_the_password() -> None:
     with pytest.raises(ConfigurationError) as info:
         Client(url=UNREACHABLE, username="alice", password="Sup3r-Secret", timeout=-1)
     assert "Sup3r-Secret" not in str(info.value)
+
+
+def test_the_kept_settings_print_without_secrets(tmp_path: Path) -> None:
+    client = Client(
+        url=UNREACHABLE, username="alice", password="Sup3r-Secret", msal_secret_or_certificate="s2"
+    )
+    settings = client.session._config
+    for shown in (repr(settings), str(settings), f"{settings}", repr([settings])):
+        assert "Sup3r-Secret" not in shown and "s2" not in shown and "alice" in shown
+    # Still the plain dict consumers read and serialize.
+    assert isinstance(settings, dict) and settings["password"] == "Sup3r-Secret"
+    assert json.loads(json.dumps(settings))["password"] == "Sup3r-Secret"
+    path = tmp_path / "config.ini"
+    path.write_text("[cycleserver]\nurl = http://x\nusername = u\npassword = Sup3r-Secret\n")
+    loaded = load_config(path)
+    assert "Sup3r-Secret" not in repr(loaded) and loaded["password"] == "Sup3r-Secret"
 
 
 def test_the_context_manager_closes_the_connections(emulator: Emulator) -> None:

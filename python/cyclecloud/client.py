@@ -125,7 +125,7 @@ def _normalize_config(raw: _Mapping[str, _Any], where: str) -> dict[str, _Any]:
     """Check and complete a configuration dict; ``where`` says where it came from."""
     if not isinstance(raw, _Mapping):
         raise TypeError(f"Client() takes a dict of settings, not {type(raw).__name__}")
-    result = dict(raw)
+    result: dict[str, _Any] = _config.ConnectionSettings(raw)
     for key in _config.REQUIRED_KEYS:
         value = result.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):

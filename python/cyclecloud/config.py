@@ -55,6 +55,7 @@ __all__ = [
     "MAX_TIMEOUT",
     "MIN_TIMEOUT",
     "REQUIRED_KEYS",
+    "ConnectionSettings",
     "CycleCloudConfig",
     "config_path",
     "load_config",
@@ -200,6 +201,28 @@ def _decode_key(key: str, where: str) -> str:
     return password
 
 
+# Keys whose values are never shown by ConnectionSettings' repr.
+_SECRET_MARKERS = ("password", "secret", "token", "key")
+
+
+class ConnectionSettings(dict):  # type: ignore[type-arg]
+    """The settings dict that :func:`load_config` returns and ``Client`` keeps as
+    ``session._config``: a plain ``dict`` in every way, except that its ``repr`` / ``str`` hide
+    the values of secret keys (``password``, ``msal_secret_or_certificate``, ...), so that
+    printing or logging it does not leak them. ``json.dumps`` and item access are unchanged."""
+
+    def __repr__(self) -> str:
+        shown = {
+            k: "<redacted>"
+            if isinstance(k, str) and any(m in k.lower() for m in _SECRET_MARKERS)
+            else v
+            for k, v in self.items()
+        }
+        return repr(shown)
+
+    __str__ = __repr__
+
+
 class CycleCloudConfig:
     """The configuration file as the CycleCloud CLI keeps it, read with ``RawConfigParser``.
 
@@ -318,7 +341,9 @@ class CycleCloudConfig:
         section = self.section_name(name)
         where = f"in section [{section}] of {self.path}"
         raw = dict(self._parser.items(section))
-        result: dict[str, _Any] = {k: v for k, v in raw.items() if k != "key"}
+        result: dict[str, _Any] = ConnectionSettings(
+            (k, v) for k, v in raw.items() if k != "key"
+        )
 
         password = raw.get("password", "")
         if not password and raw.get("key", "").strip():
