@@ -2,10 +2,11 @@
 //!
 //! # The GIL and Ctrl-C
 //!
-//! A request runs on a short-lived worker thread while the calling thread waits for its
-//! answer on a channel, in slices of [`SIGNAL_SLICE`] with the GIL released. Between slices it
-//! re-attaches and calls `PyErr_CheckSignals` (`py.check_signals()`): on the main thread a
-//! pending Ctrl-C then raises `KeyboardInterrupt` at once instead of after the server answers.
+//! A request runs on a worker thread (kept for reuse by later requests) while the calling
+//! thread waits for its answer on a channel, in slices of [`SIGNAL_SLICE`] with the GIL
+//! released. Between slices it re-attaches and calls `PyErr_CheckSignals`
+//! (`py.check_signals()`): on the main thread a pending Ctrl-C then raises `KeyboardInterrupt`
+//! at once instead of after the server answers.
 //! The abandoned worker finishes (or times out) on its own and its answer is dropped. Other
 //! Python threads run freely meanwhile, so two threads calling a slow endpoint wait in
 //! parallel.
