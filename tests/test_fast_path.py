@@ -7,6 +7,10 @@ import enum
 import gc
 import json
 import math
+import os
+import signal
+import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -191,3 +195,36 @@ def test_gc_stays_disabled_across_a_large_call_if_it_was(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# ---- request threads are reused, and a forked child does not hang on them ------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_makes_requests_on_threads_of_its_own(session: Session) -> None:
+    for _ in range(3):  # leaves idle request threads behind, which the child does not have
+        clusters.get_cluster_status(session, "demo")
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about fork() with threads running: that is the point here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: answer through the exit status, never return into pytest
+        try:
+            for _ in range(3):
+                _, status = clusters.get_cluster_status(session, "demo")
+                assert status.nodearrays
+            os._exit(0)
+        except BaseException:  # any failure is exit status 1
+            os._exit(1)
+    deadline = time.monotonic() + 30
+    while True:
+        done, code = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung on its requests")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(code) == 0
+    clusters.get_cluster_status(session, "demo")  # and the parent still works

@@ -71,10 +71,12 @@ where
 /// next job; then it takes itself off the list and ends. If it is no longer on the list, a
 /// caller has just taken it and a job is on its way, so it waits for that job. After a
 /// `fork()` the child has none of its parent's threads: the list notes the process it belongs
-/// to and is discarded in another.
+/// to and is discarded in another. Callers only ever `try_lock` the list and start a thread
+/// of their own when it is busy: a `fork()` taken while some thread held it leaves it locked
+/// for good in the child, which must not hang for that.
 mod workers {
-    use std::sync::Mutex;
     use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::sync::{Mutex, MutexGuard, TryLockError};
     use std::time::Duration;
 
     use super::lock;
@@ -99,11 +101,20 @@ mod workers {
         workers: Vec::new(),
     });
 
+    /// The idle list, or `None` while another thread holds it.
+    fn try_idle() -> Option<MutexGuard<'static, Idle>> {
+        match IDLE.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// Runs `job` on an idle worker, or on a new one.
     pub fn dispatch(mut job: Job) -> std::io::Result<()> {
         loop {
             let worker = {
-                let mut idle = lock(&IDLE);
+                let Some(mut idle) = try_idle() else { break };
                 let pid = std::process::id();
                 if idle.pid != pid {
                     idle.pid = pid;
@@ -123,11 +134,11 @@ mod workers {
 
     fn spawn(job: Job) -> std::io::Result<()> {
         let (tx, rx) = mpsc::channel::<Job>();
-        let id = {
-            let mut idle = lock(&IDLE);
+        // Id 0 (when the list is busy) marks a worker that ends after its job.
+        let id = try_idle().map_or(0, |mut idle| {
             idle.next_id += 1;
             idle.next_id
-        };
+        });
         std::thread::Builder::new()
             .name("cyclecloud-request".to_owned())
             .spawn(move || {
@@ -135,7 +146,9 @@ mod workers {
                 loop {
                     job();
                     {
-                        let mut idle = lock(&IDLE);
+                        let Some(mut idle) = try_idle().filter(|_| id != 0) else {
+                            return;
+                        };
                         if idle.pid != std::process::id() || idle.workers.len() >= MAX_IDLE {
                             return;
                         }
