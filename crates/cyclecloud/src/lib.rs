@@ -189,6 +189,7 @@ pub mod endpoints;
 mod error;
 pub mod models;
 mod request;
+mod resolve;
 mod session;
 
 pub use api::ClusterRecord;
