@@ -228,3 +228,21 @@ def test_a_forked_child_makes_requests_on_threads_of_its_own(session: Session) -
         time.sleep(0.05)
     assert os.waitstatus_to_exitcode(code) == 0
     clusters.get_cluster_status(session, "demo")  # and the parent still works
+
+
+# ---- the response body stays in Rust until asked for ---------------------------------------
+
+
+def test_the_body_of_an_api_call_is_there_when_asked_for(session: Session) -> None:
+    response, status = clusters.get_cluster_status(session, "demo", nodes=True)
+    raw = session._request("GET", "/clusters/demo/status?nodes=true")
+    # Not copied into a bytes object until asked for: a large status would pay tens of MB.
+    assert isinstance(response._raw, _native.ResponseBody)
+    assert len(response._raw) == len(raw.content)
+    content = response.content
+    assert type(content) is bytes and content == raw.content
+    assert response.content is content  # copied out once, then kept
+    assert json.loads(response.body) == json.loads(raw.text)
+    assert [a.name for a in status.nodearrays or []] == [
+        a["name"] for a in json.loads(content)["nodearrays"]
+    ]

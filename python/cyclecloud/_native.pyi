@@ -14,6 +14,7 @@ from typing_extensions import TypeAlias
 
 __all__ = [
     "EmulatorHandle",
+    "ResponseBody",
     "Session",
     "__version__",
     "decode_json",
@@ -27,6 +28,13 @@ __version__: str
 
 _Pairs: TypeAlias = Sequence[tuple[str, str]]
 _StrPath: TypeAlias = str | os.PathLike[str]
+
+@final
+class ResponseBody:
+    """A response body kept in Rust; ``bytes(body)`` returns a copy, ``len(body)`` its size."""
+
+    def __bytes__(self) -> bytes: ...
+    def __len__(self) -> int: ...
 
 @final
 class Session:
@@ -130,7 +138,7 @@ class Session:
         headers: _Pairs | None = None,
         body: bytes | None = None,
         decode_statuses: Sequence[int] | None = None,
-    ) -> tuple[int, list[tuple[str, str]], bytes, Any]:
+    ) -> tuple[int, list[tuple[str, str]], ResponseBody, Any]:
         """Like :meth:`request`, and decode the JSON body into Python objects.
 
         The body is decoded when the status is in ``decode_statuses`` (any 2xx when ``None``)
@@ -138,6 +146,7 @@ class Session:
 
         Returns:
             ``(status, headers, body, value)``; ``value`` is ``None`` when nothing was decoded.
+            ``body`` stays in Rust: ``bytes(body)`` copies it out.
 
         Raises:
             ResponseDecodeError: a body to decode is not JSON.

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 from typing import Callable as _Callable
 from typing import Protocol as _Protocol
+from typing import SupportsBytes as _SupportsBytes
 from typing import Union as _Union
 from urllib.parse import parse_qsl as _parse_qsl
 from urllib.parse import quote as _quote
@@ -139,7 +140,7 @@ class ResponseStatus:
         self,
         status_code: int = 0,
         headers: _Mapping[str, str] | _Iterable[tuple[str, str]] | None = None,
-        body: str | bytes = "",
+        body: str | bytes | _SupportsBytes = "",
     ) -> None:
         self.status_code = status_code
         """The HTTP status, e.g. ``200``."""
@@ -147,24 +148,31 @@ class ResponseStatus:
         """Response headers (case-insensitive lookups)."""
         self._content: bytes | None = body if isinstance(body, bytes) else None
         self._body: str | None = body if isinstance(body, str) else None
+        # A native body (the API calls' answers) becomes bytes only when asked for.
+        self._raw: _SupportsBytes | None = None if isinstance(body, (str, bytes)) else body
 
     @property
     def body(self) -> str:
         """The response body as text."""
         if self._body is None:
-            self._body = _text(self._content or b"", self.headers.get("content-type"))
+            self._body = _text(self.content, self.headers.get("content-type"))
         return self._body
 
     @body.setter
     def body(self, value: str) -> None:
         self._body = value
         self._content = None
+        self._raw = None
 
     @property
     def content(self) -> bytes:
         """The response body as bytes."""
         if self._content is None:
-            self._content = (self._body or "").encode("utf-8")
+            if self._raw is not None:
+                self._content = bytes(self._raw)
+                self._raw = None
+            else:
+                self._content = (self._body or "").encode("utf-8")
         return self._content
 
     def __repr__(self) -> str:

@@ -74,27 +74,48 @@ impl Drop for GcPause<'_> {
     }
 }
 
-/// Number of slots of the key cache (a power of two).
-const CACHE_SLOTS: usize = 4096;
+/// Most slots of a string cache (a power of two): enough for the distinct short strings of a
+/// large cluster status.
+const MAX_CACHE_SLOTS: usize = 4096;
+/// Fewest slots (a power of two).
+const MIN_CACHE_SLOTS: usize = 64;
+/// One slot per this many bytes of document, between the two bounds above. A small answer
+/// thus gets a small table: a full one (two of ~330 KB) is allocated, and on glibc mapped
+/// afresh, on every call, which cost more than decoding a 50 KB body.
+const BYTES_PER_SLOT: usize = 64;
+/// Texts kept by one cache at most, in bytes.
+const MAX_ARENA: usize = 16 << 20;
 /// Strings longer than this are not cached (they are rarely repeated).
 const MAX_CACHED_LEN: usize = 64;
 
-/// One cached string: its text inline (no heap allocation per entry) and its `str` object.
+/// One cached string: where its text is in the cache's arena, and its `str` object.
 struct Slot<'py> {
+    start: u32,
     len: u8,
-    text: [u8; MAX_CACHED_LEN],
     object: Bound<'py, PyString>,
 }
 
 /// The `str` objects of the strings seen so far in one document, by a hash of their text. A
-/// collision simply replaces the slot.
+/// collision simply replaces the slot. The texts live in one arena, so that a slot is 16 bytes
+/// and a lookup compares against contiguous bytes.
 struct StrCache<'py> {
     slots: Vec<Option<Slot<'py>>>,
+    arena: Vec<u8>,
+    /// Slots to allocate on first use (a power of two).
+    size: usize,
 }
 
 impl<'py> StrCache<'py> {
-    fn new() -> Self {
-        StrCache { slots: Vec::new() }
+    /// A cache sized for a document of `document_len` bytes; allocated on first use.
+    fn new(document_len: usize) -> Self {
+        let size = (document_len / BYTES_PER_SLOT)
+            .clamp(MIN_CACHE_SLOTS, MAX_CACHE_SLOTS)
+            .next_power_of_two();
+        StrCache {
+            slots: Vec::new(),
+            arena: Vec::new(),
+            size,
+        }
     }
 
     fn get(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
@@ -103,28 +124,34 @@ impl<'py> StrCache<'py> {
             return PyString::new(py, key);
         }
         if self.slots.is_empty() {
-            self.slots.resize_with(CACHE_SLOTS, || None);
+            self.slots.resize_with(self.size, || None);
         }
-        // The mask keeps the index below CACHE_SLOTS, so the truncation is intended.
+        // The mask keeps the index below the table size, so the truncation is intended.
         #[allow(clippy::cast_possible_truncation)]
-        let index = (hash(bytes) as usize) & (CACHE_SLOTS - 1);
+        let index = (hash(bytes) as usize) & (self.slots.len() - 1);
         let slot = &mut self.slots[index];
-        if let Some(cached) = slot
-            && cached.text.get(..usize::from(cached.len)) == Some(bytes)
-        {
-            return cached.object.clone();
+        if let Some(cached) = slot {
+            let start = cached.start as usize;
+            if self.arena.get(start..start + usize::from(cached.len)) == Some(bytes) {
+                return cached.object.clone();
+            }
         }
         let object = PyString::new(py, key);
-        let mut text = [0_u8; MAX_CACHED_LEN];
-        text[..bytes.len()].copy_from_slice(bytes);
-        // At most MAX_CACHED_LEN (64) bytes, checked above.
-        #[allow(clippy::cast_possible_truncation)]
-        let len = bytes.len() as u8;
-        *slot = Some(Slot {
-            len,
-            text,
-            object: object.clone(),
-        });
+        // Each miss appends its text: past MAX_ARENA bytes (a document of mostly unique
+        // strings) new strings are no longer cached, which bounds the extra memory.
+        if self.arena.len() < MAX_ARENA
+            && let Ok(start) = u32::try_from(self.arena.len())
+        {
+            self.arena.extend_from_slice(bytes);
+            // At most MAX_CACHED_LEN (64) bytes, checked above.
+            #[allow(clippy::cast_possible_truncation)]
+            let len = bytes.len() as u8;
+            *slot = Some(Slot {
+                start,
+                len,
+                object: object.clone(),
+            });
+        }
         object
     }
 }
@@ -132,21 +159,44 @@ impl<'py> StrCache<'py> {
 /// A fast hash of a short string, eight bytes at a time (the FxHash step).
 fn hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h: u64 = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0_u8; 8];
-        word.copy_from_slice(chunk);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut word = [0_u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    let step = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let len = bytes.len();
+    let mut h: u64 = len as u64;
+    // Fixed-size loads only: a variable-length copy of the tail was a `memcpy` call plus a
+    // stalled load, the most expensive part of a cache lookup.
+    if len >= 8 {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            h = step(h, read_u64(chunk, 0));
+        }
+        if !chunks.remainder().is_empty() {
+            // The last eight bytes, overlapping the previous chunk.
+            h = step(h, read_u64(bytes, len - 8));
+        }
+    } else if len >= 4 {
+        let low = u64::from(read_u32(bytes, 0));
+        let high = u64::from(read_u32(bytes, len - 4));
+        h = step(h, low | (high << 32));
+    } else if len > 0 {
+        let word = u64::from(bytes[0])
+            | (u64::from(bytes[len / 2]) << 8)
+            | (u64::from(bytes[len - 1]) << 16);
+        h = step(h, word);
     }
     // Fold the high bits, which the multiplication mixes best, into the slot index.
     h ^ (h >> 32)
+}
+
+fn read_u64(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0_u8; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    let mut word = [0_u8; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(word)
 }
 
 /// Why a build stopped.
@@ -286,8 +336,8 @@ pub fn parse<'py>(
     let mut builder = Builder {
         py,
         jiter: Jiter::new(data).with_allow_inf_nan(),
-        keys: StrCache::new(),
-        values: StrCache::new(),
+        keys: StrCache::new(data.len()),
+        values: StrCache::new(data.len()),
         depth: 0,
     };
     let problem = match builder.document() {
@@ -352,6 +402,15 @@ mod test {
             "NodeId",
             "execute-1",
             "execute-10",
+            "abc",
+            "acb",
+            "abcde",
+            "abcdef7",
+            "10.0.0.1",
+            "10.0.0.12",
+            "0123456789abcdef",
+            "0123456789abcdefg",
+            "0123456789abcdeg",
         ];
         let hashes: std::collections::HashSet<u64> =
             words.iter().map(|w| hash(w.as_bytes())).collect();

@@ -78,7 +78,7 @@ mod _native {
     #[pymodule_export]
     use super::logging::reset_log_cache;
     #[pymodule_export]
-    use super::session::Session;
+    use super::session::{ResponseBody, Session};
 
     use pyo3::prelude::*;
 

@@ -197,6 +197,28 @@ fn method_from(py: Python<'_>, method: &str) -> PyResult<cyclecloud::Method> {
     }
 }
 
+/// The body of a response, kept in Rust until Python asks for its bytes.
+#[pyclass(frozen, module = "cyclecloud._native")]
+pub struct ResponseBody {
+    data: Vec<u8>,
+}
+
+#[pymethods]
+impl ResponseBody {
+    /// A copy of the body as `bytes`.
+    fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.data)
+    }
+
+    fn __len__(&self) -> usize {
+        self.data.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<ResponseBody of {} bytes>", self.data.len())
+    }
+}
+
 /// A connection to one CycleCloud server: one pool of keep-alive connections, HTTP Basic
 /// authentication, TLS settings and timeouts. Thread-safe; share one per server.
 #[pyclass(frozen, module = "cyclecloud._native")]
@@ -397,17 +419,19 @@ impl Session {
             Some(statuses) => statuses.contains(&status),
             None => (200..300).contains(&status),
         };
-        // The body becomes the `bytes` object the caller keeps, and the Rust copy is freed
-        // before decoding: a large body is held once, not twice, while its objects are built.
-        let content = PyBytes::new(py, &response_body);
-        drop(response_body);
-        let data = content.as_bytes();
+        // The body stays in Rust, held once: decoded from there, and copied into a `bytes`
+        // object only if the caller asks for it (`ResponseStatus.content`), which is rare and
+        // would cost a copy of tens of megabytes on every large status.
+        let data = response_body.as_slice();
         let value = if decode && !data.iter().all(u8::is_ascii_whitespace) {
             let url = request.url(self.config.url());
             let context = format!("response of {} {url}", request.method);
             crate::decode::parse(py, data, &context, Some(&url))?
         } else {
             py.None().into_bound(py)
+        };
+        let content = ResponseBody {
+            data: response_body,
         };
         (status, response_headers, content, value).into_pyobject(py)
     }
