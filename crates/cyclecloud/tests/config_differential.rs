@@ -13,11 +13,13 @@
 //! pass without having compared anything.
 
 use std::fmt::Write as _;
-use std::process::Command;
 
 use cyclecloud::Error;
 use cyclecloud::config_file::{ConfigFileProblem, IniFile};
 use serde_json::{Value, json};
+
+mod differential;
+use differential::{Rng, run_python};
 
 const FILES: usize = 4000;
 const SEED: u64 = 0x5eed_c0ff_ee15_1e55;
@@ -52,26 +54,6 @@ for path in paths:
 "#;
 
 /// xorshift64*: small, deterministic, good enough to pick pieces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap()
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 const SECTIONS: &[&str] = &[
     "cycleserver",
     "cycleserver prod",
@@ -344,13 +326,6 @@ fn rust_result(bytes: &[u8]) -> Value {
     }
 }
 
-fn python() -> String {
-    std::env::var("PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "python3".to_owned())
-}
-
 #[test]
 fn rust_reader_agrees_with_python_configparser() {
     let dir = tempfile::tempdir().unwrap();
@@ -372,27 +347,7 @@ fn rust_reader_agrees_with_python_configparser() {
     let script_path = dir.path().join("parse.py");
     std::fs::write(&script_path, SCRIPT).unwrap();
 
-    let python = python();
-    let output = Command::new(&python)
-        .arg(&script_path)
-        .arg(&listing_path)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run Python ({python:?}: {e}); the differential config test needs it. \
-                 Install python3 or set $PYTHON to a Python 3 interpreter."
-            )
-        });
-    assert!(
-        output.status.success(),
-        "{python} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let results: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let results = run_python(&[script_path.as_os_str(), listing_path.as_os_str()], &[]);
     assert_eq!(results.len(), FILES, "one result per file from Python");
 
     let mut mismatches = Vec::new();

@@ -20,14 +20,17 @@
 //! must never pass without having compared anything.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine as _;
 use cyclecloud::config_file::ConfigFileProblem;
 use cyclecloud::{Config, Error};
 use serde_json::{Value, json};
+
+mod differential;
+use differential::{Rng, run_python};
 
 const RANDOM_FILES: usize = 1500;
 const SEED: u64 = 0x0c0f_f11e_d1ff_5eed;
@@ -318,26 +321,6 @@ impl Case {
 }
 
 /// xorshift64*: small, deterministic, good enough to pick pieces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap()
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
-}
-
 fn cases() -> Vec<Case> {
     let keys = keys();
     let mut cases = Vec::new();
@@ -500,13 +483,6 @@ fn difference(rust: &Value, python: &Value) -> Option<String> {
     (!diffs.is_empty()).then(|| diffs.join("; "))
 }
 
-fn python() -> String {
-    std::env::var("PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "python3".to_owned())
-}
-
 fn python_package_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python");
     assert!(
@@ -532,30 +508,15 @@ fn rust_config_file_settings_agree_with_python_load_config() {
     let listing_path = dir.path().join("files.txt");
     std::fs::write(&listing_path, listing).unwrap();
 
-    let python = python();
-    let output = Command::new(&python)
-        .arg("-c")
-        .arg(SCRIPT)
-        .arg(&listing_path)
-        .env("PYTHONPATH", python_package_dir())
-        .env_remove("CYCLECLOUD_CONFIG")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run Python ({python:?}: {e}); the differential config test needs it. \
-                 Install python3 or set $PYTHON to a Python 3 interpreter."
-            )
-        });
-    assert!(
-        output.status.success(),
-        "{python} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let package = python_package_dir();
+    let results = run_python(
+        &[
+            OsStr::new("-c"),
+            OsStr::new(SCRIPT),
+            listing_path.as_os_str(),
+        ],
+        &[("PYTHONPATH", package.as_os_str())],
     );
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let results: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     assert_eq!(
         results.len(),
         cases.len(),
