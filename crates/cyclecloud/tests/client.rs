@@ -12,22 +12,11 @@ use cyclecloud_emulator::{EmbeddedServer, Options};
 use serde_json::{Value, json};
 
 fn start(phase_delay: Duration) -> EmbeddedServer {
-    EmbeddedServer::start(Options {
-        phase_delay,
-        ..Options::default()
-    })
-    .expect("emulator starts")
+    common::start_emulator(phase_delay)
 }
 
 fn client(server: &EmbeddedServer) -> Client {
-    let config = Config::builder()
-        .url(server.http_url())
-        .username(server.username())
-        .password(server.password())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    Client::new(config).unwrap()
+    Client::new(common::config_for(server)).unwrap()
 }
 
 /// An emulator whose nodes change state at once, and the `demo` cluster.

@@ -9,26 +9,15 @@ use common::{SECRET, assert_no_secret};
 use cyclecloud::endpoints::{Granularity, NodeAction, Timeframe, UsageParams};
 use cyclecloud::models::{NodeCreationRequest, NodeManagementRequest, NodeManagementResult};
 use cyclecloud::{Config, Error, Method, Request, Session};
-use cyclecloud_emulator::{EmbeddedServer, Options};
+use cyclecloud_emulator::EmbeddedServer;
 use serde_json::{Value, json};
 
 fn start() -> EmbeddedServer {
-    let opts = Options {
-        phase_delay: Duration::ZERO,
-        ..Options::default()
-    };
-    EmbeddedServer::start(opts).expect("emulator starts")
+    common::start_emulator(Duration::ZERO)
 }
 
 fn connect(server: &EmbeddedServer) -> Session {
-    let config = Config::builder()
-        .url(server.http_url())
-        .username(server.username())
-        .password(server.password())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    Session::new(config).unwrap()
+    Session::new(common::config_for(server)).unwrap()
 }
 
 fn emulator() -> (EmbeddedServer, Session) {

@@ -31,6 +31,27 @@ pub fn session(url: &str) -> Session {
     Session::new(config(url).timeout(Duration::from_secs(5)).build().unwrap()).unwrap()
 }
 
+/// An emulator (the `demo` cluster, its default user) whose lifecycle phases last
+/// `phase_delay`.
+pub fn start_emulator(phase_delay: Duration) -> EmbeddedServer {
+    EmbeddedServer::start(Options {
+        phase_delay,
+        ..Options::default()
+    })
+    .expect("emulator starts")
+}
+
+/// Settings for `server`'s HTTP port as its own user, with a 10 s timeout.
+pub fn config_for(server: &EmbeddedServer) -> Config {
+    Config::builder()
+        .url(server.http_url())
+        .username(server.username())
+        .password(server.password())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
 /// Assert that neither `Display` nor `Debug` of `err` leaks the password or its base64 form.
 pub fn assert_no_secret(err: &cyclecloud::Error) {
     let b64 = base64::engine::general_purpose::STANDARD.encode(format!("admin:{SECRET}"));
