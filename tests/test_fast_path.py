@@ -3,11 +3,13 @@ cyclic GC restored after large response bodies on every path, errors included.""
 
 from __future__ import annotations
 
+import copy
 import enum
 import gc
 import json
 import math
 import os
+import pickle
 import signal
 import time
 import warnings
@@ -242,6 +244,11 @@ def test_the_body_of_an_api_call_is_there_when_asked_for(session: Session) -> No
     content = response.content
     assert type(content) is bytes and content == raw.content
     assert response.content is content  # copied out once, then kept
+    fresh, _ = clusters.get_cluster_status(session, "demo", nodes=True)
+    pickled = pickle.loads(pickle.dumps(fresh._raw))  # the native body pickles as bytes
+    clone = copy.deepcopy(fresh)  # and copies as bytes
+    assert type(pickled) is bytes
+    assert clone.content == pickled == fresh.content
     assert json.loads(response.body) == json.loads(raw.text)
     assert [a.name for a in status.nodearrays or []] == [
         a["name"] for a in json.loads(content)["nodearrays"]

@@ -21,7 +21,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::{PyBytes, PyTuple, PyType};
 
 use crate::errors::{Kind, internal, new_error, to_py_err};
 
@@ -212,6 +212,11 @@ impl ResponseBody {
 
     fn __len__(&self) -> usize {
         self.data.len()
+    }
+
+    /// Copies and pickles as the `bytes` it holds (a `ResponseStatus` can be deep-copied).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> (Bound<'py, PyType>, (Bound<'py, PyBytes>,)) {
+        (py.get_type::<PyBytes>(), (PyBytes::new(py, &self.data),))
     }
 
     fn __repr__(&self) -> String {
