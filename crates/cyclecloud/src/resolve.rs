@@ -6,7 +6,7 @@
 //! addresses for a short while, so a thread (with the timeout) is only used for a real lookup.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -39,17 +39,6 @@ impl CachingResolver {
     }
 }
 
-/// `host:port` of a full URI (brackets kept for IPv6), with the scheme's default port.
-fn host_and_port(uri: &Uri) -> Option<(String, u16)> {
-    let authority = uri.authority()?;
-    let port = authority.port_u16().or_else(|| match uri.scheme_str() {
-        Some("https") => Some(443),
-        Some("http") => Some(80),
-        _ => None,
-    })?;
-    Some((authority.host().to_owned(), port))
-}
-
 impl Resolver for CachingResolver {
     fn resolve(
         &self,
@@ -57,14 +46,18 @@ impl Resolver for CachingResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let Some((host, port)) = host_and_port(uri) else {
+        // ureq's own `host:port` (default port filled in, IPv6 in brackets): for an IP literal
+        // it is already a socket address.
+        let Some(key) = uri
+            .scheme()
+            .zip(uri.authority())
+            .and_then(|(scheme, authority)| DefaultResolver::host_and_port(scheme, authority))
+        else {
             return self.inner.resolve(uri, config, timeout);
         };
-        let literal = host.trim_start_matches('[').trim_end_matches(']');
-        if let Ok(ip) = literal.parse::<IpAddr>() {
-            return Ok(self.addrs(&[SocketAddr::new(ip, port)]));
+        if let Ok(addr) = key.parse::<SocketAddr>() {
+            return Ok(self.addrs(&[addr]));
         }
-        let key = format!("{host}:{port}");
         let now = Instant::now();
         if let Ok(cache) = self.cache.lock()
             && let Some((at, list)) = cache.get(&key)
