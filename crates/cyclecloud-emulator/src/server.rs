@@ -181,27 +181,32 @@ impl HttpFault {
         if !self.status.is_some_and(|s| (200..=599).contains(&s)) {
             return Err("a respond fault needs a status between 200 and 599".into());
         }
-        let content_type = self
-            .content_type
-            .iter()
-            .map(|v| ("content-type", v.as_str()));
+        self.response_headers().map(drop)
+    }
+
+    /// The headers of a `respond` fault's answer: `contentType` (default `application/json`)
+    /// and `headers`, each checked. The one place they are parsed, for validation and answer.
+    fn response_headers(&self) -> Result<HeaderMap, String> {
+        let content_type = self.content_type.as_deref().unwrap_or("application/json");
         let extra = self.headers.iter().flatten();
-        for (name, value) in content_type.chain(extra.map(|(n, v)| (n.as_str(), v.as_str()))) {
-            if header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        let pairs = std::iter::once(("content-type", content_type))
+            .chain(extra.map(|(n, v)| (n.as_str(), v.as_str())));
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            let Ok(header_name) = header::HeaderName::from_bytes(name.as_bytes()) else {
                 return Err(format!("{name:?} is not a valid header name"));
-            }
-            if header::HeaderValue::from_str(value).is_err() {
+            };
+            let Ok(header_value) = header::HeaderValue::from_str(value) else {
                 return Err(format!(
                     "the value of header {name} is not a valid header value"
                 ));
-            }
-            if name.eq_ignore_ascii_case("content-length")
-                || name.eq_ignore_ascii_case("transfer-encoding")
-            {
+            };
+            if header_name == header::CONTENT_LENGTH || header_name == header::TRANSFER_ENCODING {
                 return Err(format!("{name} is set by the server from the body"));
             }
+            map.insert(header_name, header_value);
         }
-        Ok(())
+        Ok(map)
     }
 
     /// The answer of a `respond` fault (validated when it was added).
@@ -212,21 +217,7 @@ impl HttpFault {
             .unwrap_or(StatusCode::OK);
         let mut resp = Response::new(Body::from(self.body.clone().unwrap_or_default()));
         *resp.status_mut() = status;
-        let content_type = self.content_type.as_deref().unwrap_or("application/json");
-        let pairs = std::iter::once(("content-type", content_type)).chain(
-            self.headers
-                .iter()
-                .flatten()
-                .map(|(n, v)| (n.as_str(), v.as_str())),
-        );
-        for (name, value) in pairs {
-            if let (Ok(n), Ok(v)) = (
-                header::HeaderName::from_bytes(name.as_bytes()),
-                header::HeaderValue::from_str(value),
-            ) {
-                resp.headers_mut().insert(n, v);
-            }
-        }
+        *resp.headers_mut() = self.response_headers().unwrap_or_default();
         resp
     }
 
