@@ -19,15 +19,23 @@ PACKAGE_DIR = Path(cyclecloud.__file__).resolve().parent
 TYPED_EXAMPLE = ROOT / "examples" / "typed_usage.py"
 
 
-def run_mypy(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+def run_python(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """This interpreter with ``args``, from the repository root, output captured."""
     return subprocess.run(
-        [sys.executable, "-m", "mypy", "--cache-dir", str(cache), "--show-column-numbers", *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
         cwd=ROOT,
+        env=env,
     )
+
+
+def run_mypy(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    return run_python("-m", "mypy", "--cache-dir", str(cache), "--show-column-numbers", *args)
 
 
 def test_the_package_declares_that_it_is_typed() -> None:
@@ -51,30 +59,16 @@ def test_the_typed_example_runs_against_the_emulator() -> None:
     # The example starts its own emulator; an outer one from the environment must not leak in.
     for name in ("CYCLECLOUD_EMULATOR_URL", "CYCLECLOUD_CONFIG"):
         env.pop(name, None)
-    done = subprocess.run(
-        [sys.executable, str(TYPED_EXAMPLE)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=env,
-    )
+    done = run_python(str(TYPED_EXAMPLE), env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "every entry point behaved as expected" in done.stdout
 
 
 def test_stubs_match_the_built_modules() -> None:
     # stubtest imports every module of the package (the built extension, _native, included)
-    # and compares every
-    # name, signature and type it can see at run time with what the type checker sees.
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", "cyclecloud"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=ROOT,
-    )
+    # and compares every name, signature and type it can see at run time with what the type
+    # checker sees.
+    done = run_python("-m", "mypy.stubtest", "cyclecloud")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
